@@ -1,0 +1,63 @@
+# pyherd: the README's two commands are `make render` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.pyherd-installed
+ENVMOD_DIR := .cache/environment-modules
+LMOD_CMD ?= /usr/share/lmod/lmod/libexec/lmod
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export PYHERD_MODULECMD_TCL ?= $(firstword $(wildcard $(CURDIR)/$(ENVMOD_DIR)/usr/lib/*/modulecmd.tcl))
+
+.PHONY: render test check lint bench venv test-tools clean
+
+## render: create .venv if needed, install pyherd, render every site into modulefiles/<site>/
+render: $(STAMP)
+	$(BIN)/pyherd render
+
+## check: fail when modulefiles/ is stale against sites/ + templates/
+check: $(STAMP)
+	$(BIN)/pyherd render --check
+
+## lint: ruff over the code, then Lmod / modulecmd.tcl over every rendered tree
+lint: $(STAMP) test-tools
+	$(BIN)/ruff check tools tests bench
+	$(BIN)/ruff format --check tools tests bench
+	$(MAKE) -s lint-trees
+
+lint-trees:
+	PYHERD_MODULECMD_TCL=$$(ls $(CURDIR)/$(ENVMOD_DIR)/usr/lib/*/modulecmd.tcl) $(BIN)/pyherd lint
+
+## test: install what the tests need (Lmod, Environment Modules, Python deps), run the suite
+test: $(STAMP) test-tools
+	PYHERD_MODULECMD_TCL=$$(ls $(CURDIR)/$(ENVMOD_DIR)/usr/lib/*/modulecmd.tcl) $(BIN)/pytest -q
+	$(BIN)/pyherd render --check
+
+## bench: benchmarks (medians and ratios; not part of `make test`)
+bench: $(STAMP)
+	$(BIN)/python bench/render_bench.py
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# Debian's lmod as a package; environment-modules unpacked beside it (the two conflict in apt).
+test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked
+
+$(LMOD_CMD):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq lmod tcl >/dev/null
+
+$(ENVMOD_DIR)/.unpacked:
+	@command -v tclsh >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcl >/dev/null; }
+	rm -rf $(ENVMOD_DIR) && mkdir -p $(ENVMOD_DIR)
+	cd $(ENVMOD_DIR) && (apt-get download environment-modules >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && apt-get download environment-modules >/dev/null; })
+	dpkg-deb -x $(ENVMOD_DIR)/environment-modules_*.deb $(ENVMOD_DIR)
+	touch $@
+
+clean:
+	rm -rf $(VENV) .cache

@@ -1,0 +1,2 @@
+-- python-build-bundle: defaults and aliases rendered by pyherd from sites/alliance.yaml.
+module_version("python-build-bundle/2024a", "default")

@@ -1,0 +1,9 @@
+-- scipy-stack/2023b: rendered by pyherd from sites/iqhpc.yaml. Edit that file, not this one.
+whatis("Description: Scientific Python: numpy, scipy, pandas, matplotlib, ipython and friends")
+depends_on("python")
+add_property("type_", "math")
+prepend_path("EBPYTHONPREFIXES", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/scipy-stack/2023b")
+-- extensions() arrived in Lmod 8.2.8; older Lmod skips it.
+if convertToCanonical(LmodVersion()) >= convertToCanonical("8.2.8") then
+    extensions("ipython/8.15.0, matplotlib/3.8.0, numpy/1.25.2, pandas/2.1.0, scipy/1.11.2, sympy/1.12")
+end

@@ -1,0 +1,11 @@
+-- python/3.11.3: rendered by pyherd from sites/ozstar.yaml. Edit that file, not this one.
+help("Create a virtual environment before installing with pip:\n  python -m venv /path/to/venv\n  source /path/to/venv/bin/activate\nInstalling into ~/.local needs PIP_REQUIRE_VIRTUALENV=false (unsupported).\n")
+whatis("Description: Python with commonly used packages (the -bare versions have only pip and setuptools)")
+family("python")
+prepend_path("PATH", "/apps/modules/software/python/3.11.3/bin")
+prepend_path("MANPATH", "/apps/modules/software/python/3.11.3/share/man")
+setenv("PIP_REQUIRE_VIRTUALENV", "true")
+-- extensions() arrived in Lmod 8.2.8; older Lmod skips it.
+if convertToCanonical(LmodVersion()) >= convertToCanonical("8.2.8") then
+    extensions("cython/0.29.35, numpy/1.25.0, pip/23.1.2, pyyaml/6.0, requests/2.31.0, setuptools/67.7.2, virtualenv/20.23.0, wheel/0.40.0")
+end

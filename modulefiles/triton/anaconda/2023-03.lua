@@ -1,0 +1,5 @@
+-- anaconda/2023-03: rendered by pyherd from sites/triton.yaml. Edit that file, not this one.
+help("Anaconda Python 3. Install your own packages with `pip install --user`,\nor use the miniconda module for your own conda environments.\n")
+whatis("Description: Anaconda Python 3 with the common scientific packages")
+family("python")
+prepend_path("PATH", "/share/apps/anaconda-ci/anaconda-2023-03/current/bin")

@@ -1,0 +1,7 @@
+-- anaconda3/latest: rendered by pyherd from sites/triton.yaml. Edit that file, not this one.
+whatis("Description: Anaconda Python 3 (pre-2020 installation)")
+family("python")
+prepend_path("PATH", "/share/apps/anaconda-ci/anaconda3-latest/current/bin")
+if mode() == "load" then
+    LmodMessage("anaconda3/latest is deprecated: Python 3 is now the `anaconda` module; anaconda3 gets no updates. Use: module load anaconda")
+end

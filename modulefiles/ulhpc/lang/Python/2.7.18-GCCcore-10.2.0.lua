@@ -1,0 +1,12 @@
+-- lang/Python/2.7.18-GCCcore-10.2.0: rendered by pyherd from sites/ulhpc.yaml. Edit that file, not this one.
+whatis("Description: Python is a programming language that lets you work more quickly and integrate your systems more effectively.")
+whatis("Homepage: https://python.org/")
+depends_on("compiler/GCCcore/10.2.0")
+prepend_path("PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/bin")
+prepend_path("MANPATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/share/man")
+setenv("EBROOTPYTHON", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0")
+setenv("EBVERSIONPYTHON", "2.7.18")
+-- extensions() arrived in Lmod 8.2.8; older Lmod skips it.
+if convertToCanonical(LmodVersion()) >= convertToCanonical("8.2.8") then
+    extensions("pip/20.2.4, setuptools/44.1.1, virtualenv/20.1.0, wheel/0.35.1")
+end

@@ -1,0 +1,3 @@
+"""pyherd: admin tooling for Python on HPC clusters."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from pyherd.cli import main
+
+raise SystemExit(main())

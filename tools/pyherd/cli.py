@@ -1,0 +1,61 @@
+"""The `pyherd` command: parse arguments, call one function, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pyherd import __version__
+from pyherd.commands import lint, render, schema, show, validate
+from pyherd.errors import EXIT_BAD_INPUT, PyherdError
+from pyherd.project import Paths
+
+COMMANDS = (validate, render, lint, show, schema)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="pyherd",
+        description="Describe a site once in sites/<site>.yaml; pyherd renders its modulefiles "
+        "and checks them with the real module tools.",
+        epilog="Exit codes: 0 done, 1 the job failed (nothing published changed), "
+        "2 bad input (nothing written), 75 another run holds the lock.",
+    )
+    top.add_argument("--version", action="version", version=f"pyherd {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--sites", type=Path, default=Path("sites"), help="site files (default: sites)")
+    common.add_argument(
+        "--templates", type=Path, default=Path("templates"), help="templates (default: templates)"
+    )
+    subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        sub = subs.add_parser(
+            command.NAME,
+            parents=[common],
+            help=command.HELP,
+            description=command.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return top
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    paths = Paths(args.sites, args.templates, getattr(args, "out", None) or Path("modulefiles"))
+    try:
+        return int(args.run(args, paths))
+    except PyherdError as exc:
+        print(f"pyherd {args.command}: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        if exc.exit_code == EXIT_BAD_INPUT:
+            print("nothing was written", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

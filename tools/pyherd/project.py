@@ -1,0 +1,53 @@
+"""Where a pyherd checkout keeps things, and loading its sites in one go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyherd.build import build_site, unique
+from pyherd.errors import ConfigError, Problem
+from pyherd.model import SiteModel
+from pyherd.render import render_site
+from pyherd.schema import _suggest
+from pyherd.site import Site, load_site, site_names
+
+
+@dataclass(frozen=True)
+class Paths:
+    sites: Path
+    templates: Path
+    out: Path
+
+
+@dataclass(frozen=True)
+class Loaded:
+    site: Site
+    model: SiteModel
+
+
+def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
+    """Load and build the named sites (all when None); every problem in one ConfigError."""
+    available = site_names(paths.sites)
+    if not available and not names:
+        raise ConfigError(f"{paths.sites}: no site files (*.yaml)")
+    wanted = names or available
+    problems: list[Problem] = []
+    loaded: list[Loaded] = []
+    for name in wanted:
+        if name not in available:
+            hint = _suggest(name, available)
+            problems.append(Problem(str(paths.sites), None, "", f"no site {name!r}{hint}"))
+            continue
+        try:
+            site = load_site(paths.sites, name)
+            loaded.append(Loaded(site, build_site(site)))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(unique(problems))
+    return loaded
+
+
+def rendered(paths: Paths, item: Loaded) -> dict[str, str]:
+    return render_site(item.site, item.model, paths.templates)

@@ -1,0 +1,89 @@
+"""Render a SiteModel into file contents with the Lua or Tcl Jinja2 templates."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from pyherd.model import SiteModel
+from pyherd.site import Site
+from pyherd.syntax import FILTERS
+
+EXTENSION = {"lua": ".lua", "tcl": ""}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a site's files go under the output root (default `modulefiles/`)."""
+
+    site: str
+
+    @property
+    def modulepath(self) -> str:
+        return self.site
+
+    @property
+    def config_dir(self) -> str:
+        return f"etc/{self.site}"
+
+    @property
+    def manifest(self) -> str:
+        return f"{self.config_dir}/manifest.txt"
+
+
+def environment(templates_dir: Path, site_templates: Path | None) -> jinja2.Environment:
+    """Site templates first (they may `{% extends "base/..." %}`), then the project's."""
+    base = jinja2.FileSystemLoader(str(templates_dir))
+    loaders: list[jinja2.BaseLoader] = []
+    if site_templates is not None and site_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+    loaders.append(base)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.PrefixLoader({"base": base}), *loaders]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render_site(site: Site, model: SiteModel, templates_dir: Path) -> dict[str, str]:
+    """Every file of the site, relative to the output root, with its text."""
+    site_templates = site.source_dir / "templates" if site.source_dir else None
+    env = environment(templates_dir, site_templates)
+    layout = Layout(site.name)
+    lang = site.syntax
+    folder = "lmod" if lang == "lua" else "tcl"
+    files: dict[str, str] = {}
+    module_t = env.get_template(f"{folder}/module.{lang}.j2")
+    for spec in model.modules:
+        rel = posixpath.join(layout.modulepath, spec.path + EXTENSION[lang])
+        files[rel] = module_t.render(module=spec, site=site)
+    for rc in model.rcs:
+        directory = posixpath.join(layout.modulepath, rc.directory)
+        if lang == "lua":
+            files[f"{directory}/.modulerc.lua"] = env.get_template("lmod/modulerc.lua.j2").render(
+                rc=rc, site=site
+            )
+        elif rc.aliases or rc.hidden:
+            files[f"{directory}/.modulerc"] = env.get_template("tcl/modulerc.tcl.j2").render(
+                rc=rc, site=site
+            )
+        else:
+            files[f"{directory}/.version"] = env.get_template("tcl/version.tcl.j2").render(
+                rc=rc, site=site
+            )
+    for shared in model.shared:
+        rel = posixpath.join(layout.modulepath, shared.path)
+        files[rel] = env.get_template("tcl/conflicts.tcl.j2").render(shared=shared, site=site)
+    if site.properties:
+        files[f"{layout.config_dir}/lmodrc.lua"] = env.get_template("lmod/lmodrc.lua.j2").render(
+            site=site
+        )
+    return files

@@ -1,0 +1,135 @@
+"""Put rendered files on disk: atomic, change-only, and only what pyherd owns.
+
+A manifest (one relative path per line) records what pyherd wrote, so files it
+no longer declares are removed and files it never wrote are never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyherd.errors import JobFailed
+
+MANIFEST_HEADER = "# Files pyherd wrote for this site; it removes only these.\n"
+
+
+@dataclass
+class Plan:
+    """What a write would do, computed before anything is touched."""
+
+    create: list[str] = field(default_factory=list)
+    update: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)  # exists, not ours, would be overwritten
+
+    @property
+    def changes(self) -> list[str]:
+        return sorted(self.create + self.update + self.remove)
+
+
+def read_manifest(root: Path, manifest: str) -> list[str]:
+    path = root / manifest
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def plan_write(root: Path, files: dict[str, str], manifest: str) -> Plan:
+    owned = set(read_manifest(root, manifest))
+    plan = Plan()
+    for rel, text in sorted(files.items()):
+        current = _current(root / rel)
+        if current is None:
+            plan.create.append(rel)
+        elif current == text.encode("utf-8"):
+            plan.unchanged.append(rel)
+        elif rel in owned:
+            plan.update.append(rel)
+        else:
+            plan.foreign.append(rel)
+    plan.remove = sorted(rel for rel in owned - set(files) if (root / rel).exists())
+    return plan
+
+
+def diff(root: Path, files: dict[str, str], plan: Plan) -> str:
+    """A unified diff of what a write would change."""
+    out: list[str] = []
+    for rel in plan.changes:
+        before = (_current(root / rel) or b"").decode("utf-8", "replace").splitlines(True)
+        after = files.get(rel, "").splitlines(True)
+        out.extend(difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}"))
+    return "".join(out)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write beside the target, then rename over it: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_files(root: Path, files: dict[str, str], manifest: str) -> Plan:
+    """Apply the plan; refuse (nothing written) if a declared file belongs to someone else."""
+    plan = plan_write(root, files, manifest)
+    if plan.foreign:
+        names = ", ".join(str(root / rel) for rel in plan.foreign)
+        raise JobFailed(
+            f"refusing to overwrite files pyherd did not write: {names} "
+            "(move them away, then render again)"
+        )
+    if not plan.changes and set(read_manifest(root, manifest)) == set(files):
+        return plan
+    # Record intent first: a crash between here and the end leaves every file we
+    # may have written listed, so a rerun still owns and cleans them.
+    union = sorted(set(read_manifest(root, manifest)) | set(files))
+    _write_manifest(root, manifest, union)
+    for rel in plan.create + plan.update:
+        atomic_write(root / rel, files[rel].encode("utf-8"))
+    for rel in plan.remove:
+        (root / rel).unlink()
+        _prune(root, (root / rel).parent)
+    _write_manifest(root, manifest, sorted(files))
+    return plan
+
+
+def _write_manifest(root: Path, manifest: str, paths: list[str]) -> None:
+    data = (MANIFEST_HEADER + "".join(f"{p}\n" for p in paths)).encode("utf-8")
+    if _current(root / manifest) != data:
+        atomic_write(root / manifest, data)
+
+
+def _prune(root: Path, directory: Path) -> None:
+    """Remove directories left empty by a removal, up to the root."""
+    root = root.resolve()
+    directory = directory.resolve()
+    while directory != root and root in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
