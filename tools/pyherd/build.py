@@ -77,7 +77,9 @@ class _Builder:
                 if inst.full_name in seen:
                     first = self.site.problem(seen[inst.full_name], "")
                     where = f"line {first.line}" if first.line else first.path
-                    self.fail(origin, f"duplicate module name {inst.full_name!r} (first at {where})")
+                    self.fail(
+                        origin, f"duplicate module name {inst.full_name!r} (first at {where})"
+                    )
                     continue
                 seen[inst.full_name] = origin
                 self.instances.append(inst)
@@ -118,7 +120,6 @@ class _Builder:
 
     def index(self) -> None:
         """Names users can load, and who owns each short name and leaf (computed once)."""
-        self.known = set()
         self.owners: dict[str, set[str]] = {}
         self.leaves: dict[str, set[str]] = {}
         for inst in self.instances:
@@ -127,18 +128,30 @@ class _Builder:
             self.leaves.setdefault(sn, set()).add(_leaf(inst.full_name))
         self.known = self._names()
 
-    def _names(self) -> set[str]:
-        out = set()
+    def _names(self) -> dict[str, str]:
+        """Loadable name -> the name a dependency should use.
+
+        A short name stays itself (any loaded version satisfies it). An alias or a
+        leading part of a dotted version ("extended default": python/3.12 loads
+        python/3.12.4, the highest match) resolves to the full name, because Lmod
+        only unloads a dependency it can match by name.
+        """
+        out: dict[str, str] = {}
+        ranked: dict[str, tuple[Version | str, str]] = {}
         for inst in self.instances:
-            out.add(inst.full_name)
             sn = _short(inst.full_name)
-            out.add(sn)
+            out[inst.full_name] = inst.full_name
+            out[sn] = sn
             for alias in inst.version.aliases if inst.version else ():
-                out.add(f"{sn}/{alias}")
-            # Both tools resolve a leading part of a dotted version to its highest
-            # match ("extended default"): python/3.12 loads python/3.12.4.
+                out[f"{sn}/{alias}"] = inst.full_name
             pieces = _leaf(inst.full_name).split(".")
-            out.update(f"{sn}/{'.'.join(pieces[:i])}" for i in range(1, len(pieces)))
+            for i in range(1, len(pieces)):
+                name = f"{sn}/{'.'.join(pieces[:i])}"
+                rank = _rank(_leaf(inst.full_name))
+                if name not in ranked or _newer(rank, ranked[name][0]):
+                    ranked[name] = (rank, inst.full_name)
+        for name, (_, full) in ranked.items():
+            out.setdefault(name, full)
         return out
 
     # -- prefixes ---------------------------------------------------------------
@@ -210,8 +223,14 @@ class _Builder:
                 self.fail(path, "a module reference cannot read the environment")
             elif name not in known:
                 self.fail(path, f"unknown module {name!r}{_suggest(name, known)}")
+            elif self.site.module_tool == "lmod" and _short(known[name]) == inst_sn(inst):
+                self.fail(
+                    path,
+                    f"{known[name]!r} has the same name as this module; Lmod would "
+                    "swap one for the other instead of loading both",
+                )
             else:
-                ops.append(m.DependsOn(name))
+                ops.append(m.DependsOn(known[name]))
         for prop, value in module.properties.items():
             path = (*inst.origin[:2], "properties", prop)
             if self.site.module_tool != "lmod":
@@ -241,7 +260,11 @@ class _Builder:
                 ops.append(m.LoadMessage(f"{inst.full_name} is deprecated: {holder.deprecated}"))
             if holder and holder.message:
                 ops.append(m.LoadMessage(holder.message))
-        path = posixpath.join(self.scheme.subdir, inst.full_name) if self.scheme.subdir else inst.full_name
+        path = (
+            posixpath.join(self.scheme.subdir, inst.full_name)
+            if self.scheme.subdir
+            else inst.full_name
+        )
         return m.ModuleSpec(
             key=module.key,
             full_name=inst.full_name,
@@ -334,7 +357,9 @@ class _Builder:
                     per_name.setdefault(inst.full_name, []).append(m.IncludeShared(rel))
                 continue
             for inst in members:
-                others = self._conflict_names([o for o in members if o.module.key != inst.module.key])
+                others = self._conflict_names(
+                    [o for o in members if o.module.key != inst.module.key]
+                )
                 if others:
                     per_name.setdefault(inst.full_name, []).append(m.Conflict(others))
         return per_name, shared
@@ -367,18 +392,21 @@ class _Builder:
                 for alias in version.aliases if version else ():
                     taken = {a for _, a in entry["aliases"]}
                     if alias in taken or alias in self.leaves[sn]:
-                        self.fail((*inst.origin, "aliases"), f"duplicate module name '{sn}/{alias}'")
+                        self.fail(
+                            (*inst.origin, "aliases"), f"duplicate module name '{sn}/{alias}'"
+                        )
                     else:
                         entry["aliases"].append((inst.full_name, alias))
                 if module.hidden or (version and version.hidden):
                     entry["hidden"].append(inst.full_name)
             if module.default and not any(module.default == i.vstring for i in insts):
                 choices = ", ".join(i.vstring for i in insts)
-                self.fail(("modules", key, "default"), f"{module.default!r} is not one of the versions: {choices}")
+                self.fail(
+                    ("modules", key, "default"),
+                    f"{module.default!r} is not one of the versions: {choices}",
+                )
         return [
-            m.ModuleRc(
-                self._rooted(sn), e["default"], tuple(e["aliases"]), tuple(e["hidden"])
-            )
+            m.ModuleRc(self._rooted(sn), e["default"], tuple(e["aliases"]), tuple(e["hidden"]))
             for sn, e in sorted(by_dir.items())
             if e["default"] or e["aliases"] or e["hidden"]
         ]
@@ -397,6 +425,10 @@ class _Builder:
         entry["default_key"] = inst.module.key
 
 
+def inst_sn(inst: _Instance) -> str:
+    return _short(inst.full_name)
+
+
 def _short(full_name: str) -> str:
     return full_name.rsplit("/", 1)[0] if "/" in full_name else full_name
 
@@ -411,6 +443,19 @@ def _default_instance(insts: list[_Instance]) -> _Instance:
         if inst.vstring == default:
             return inst
     return insts[-1]
+
+
+def _rank(version: str) -> Version | str:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return version
+
+
+def _newer(a: Version | str, b: Version | str) -> bool:
+    if isinstance(a, Version) and isinstance(b, Version):
+        return a > b
+    return str(a) > str(b)
 
 
 def _easybuild_name(name: str) -> str:

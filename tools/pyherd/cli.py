@@ -24,7 +24,9 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--version", action="version", version=f"pyherd {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--sites", type=Path, default=Path("sites"), help="site files (default: sites)")
+    common.add_argument(
+        "--sites", type=Path, default=Path("sites"), help="site files (default: sites)"
+    )
     common.add_argument(
         "--templates", type=Path, default=Path("templates"), help="templates (default: templates)"
     )
@@ -42,8 +44,6 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args, paths))
     except PyherdError as exc:
-        print(f"pyherd {args.command}: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        print(
+            f"pyherd {args.command}: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr
+        )
         if exc.exit_code == EXIT_BAD_INPUT:
             print("nothing was written", file=sys.stderr)
         return exc.exit_code

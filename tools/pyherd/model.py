@@ -17,7 +17,9 @@ class EnvRef:
 Part = str | EnvRef
 Value = tuple[Part, ...]
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|[{}$]")
+_PLACEHOLDER = re.compile(
+    r"\{\{|\}\}|\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|[{}$]"
+)
 
 
 class PlaceholderError(ValueError):

@@ -262,16 +262,15 @@ ENV_BLOCK = Record(
         "aliases": Field(MapOf(ENV_VALUE), "shell aliases", default=dict),
         "functions": Field(MapOf(TEXT), "shell functions (bash body)", default=dict),
         "source": Field(
-            ListOf(LINE), "bash scripts whose changes the module applies (Lmod source_sh)",
+            ListOf(LINE),
+            "bash scripts whose changes the module applies (Lmod source_sh)",
             default=list,
         ),
     },
     description="typed environment operations; values may use {placeholders} and ${VAR}",
 )
 
-EXTENSIONS = MapOf(
-    ModuleVersion(), key_pattern=NAME_RE, key_help="a package name"
-)
+EXTENSIONS = MapOf(ModuleVersion(), key_pattern=NAME_RE, key_help="a package name")
 
 VERSION_FIELDS: dict[str, Field] = {
     "version": Field(ModuleVersion(), "the version (for kind python: a PEP 440 version)", True),
@@ -304,7 +303,9 @@ MODULE = Record(
             "full module name template, overriding the naming scheme: "
             "apps/python/anaconda3-{version}",
         ),
-        "category": Field(Str(pattern=NAME_RE, pattern_help="a category"), "category (lang, tools)"),
+        "category": Field(
+            Str(pattern=NAME_RE, pattern_help="a category"), "category (lang, tools)"
+        ),
         "toolchain": Field(
             Str(pattern=NAME_RE, pattern_help="a toolchain"), "toolchain suffix for every version"
         ),
@@ -317,7 +318,9 @@ MODULE = Record(
         "requires": Field(
             ListOf(MODULE_REF), "modules loaded with this one (depends_on)", default=list
         ),
-        "properties": Field(MapOf(Str(pattern=NAME_RE)), "Lmod properties: {type_: math}", default=dict),
+        "properties": Field(
+            MapOf(Str(pattern=NAME_RE)), "Lmod properties: {type_: math}", default=dict
+        ),
         "prefix": Field(LINE, "install prefix template: {vars}/python/{version}"),
         "python": Field(ModuleVersion(pep440=True), "the Python version this module runs on"),
         "tree": Field(
@@ -370,7 +373,9 @@ SITE = Record(
             "(EasyBuild); hierarchy Core/name/version",
             default="flat",
         ),
-        "vars": Field(MapOf(LINE), "names usable as {placeholders} in prefixes and values", default=dict),
+        "vars": Field(
+            MapOf(LINE), "names usable as {placeholders} in prefixes and values", default=dict
+        ),
         "python_policy": Field(
             Record(
                 {
@@ -379,7 +384,8 @@ SITE = Record(
                         "true: pip refuses to install outside a venv (PIP_REQUIRE_VIRTUALENV)",
                     ),
                     "no_user_site": Field(
-                        Bool(nullable=True), "true: ignore ~/.local site-packages (PYTHONNOUSERSITE)"
+                        Bool(nullable=True),
+                        "true: ignore ~/.local site-packages (PYTHONNOUSERSITE)",
                     ),
                 }
             ),

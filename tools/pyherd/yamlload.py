@@ -56,7 +56,9 @@ class _Builder:
                     raise self._error(key_node, path, "YAML merge keys ('<<') are not supported")
                 if key in result:
                     first = self.out.lines[(*path, key)][1]
-                    raise self._error(key_node, (*path, key), f"duplicate key (first at line {first})")
+                    raise self._error(
+                        key_node, (*path, key), f"duplicate key (first at line {first})"
+                    )
                 result[key] = self.build(value_node, (*path, key))
                 self.out.lines[(*path, key)] = (self.filename, key_node.start_mark.line + 1)
             return result

@@ -1,6 +1,6 @@
 -- ipython-kernel/3.12: rendered by pyherd from sites/alliance.yaml. Edit that file, not this one.
 whatis("Description: An IPython kernel for Jupyter, matching the loaded python")
-depends_on("python/3.12")
+depends_on("python/3.12.4")
 prepend_path("JUPYTER_PATH", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/ipython-kernel/3.12/share/jupyter")
 -- extensions() arrived in Lmod 8.2.8; older Lmod skips it.
 if convertToCanonical(LmodVersion()) >= convertToCanonical("8.2.8") then

@@ -23,7 +23,9 @@ HELP = "load and unload every rendered module under the real tools"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", action="append", help="a site name (repeatable; default: all)")
-    parser.add_argument("--out", type=Path, help="output root holding the trees (default: modulefiles)")
+    parser.add_argument(
+        "--out", type=Path, help="output root holding the trees (default: modulefiles)"
+    )
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:

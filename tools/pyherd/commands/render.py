@@ -27,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="exit 1 if the tree on disk is stale")
     mode.add_argument("--diff", action="store_true", help="print what would change; write nothing")
-    mode.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")
+    mode.add_argument(
+        "--dry-run", action="store_true", help="list what would change; write nothing"
+    )
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
@@ -48,10 +50,16 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
         elif args.diff:
             sys.stdout.write(diff(paths.out, files, plan))
         elif args.dry_run:
-            for label, rels in (("create", plan.create), ("update", plan.update), ("remove", plan.remove)):
+            for label, rels in (
+                ("create", plan.create),
+                ("update", plan.update),
+                ("remove", plan.remove),
+            ):
                 for rel in rels:
                     print(f"would {label} {paths.out / rel}")
-            print(f"{item.site.name}: {len(plan.changes)} to change, {len(plan.unchanged)} unchanged")
+            print(
+                f"{item.site.name}: {len(plan.changes)} to change, {len(plan.unchanged)} unchanged"
+            )
         else:
             done = write_files(paths.out, files, layout.manifest)
             print(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from pyherd.errors import ConfigError
-from pyherd.model import EnvRef, ModuleSpec, Value
+from pyherd.model import EnvRef, ModuleSpec
 from pyherd.project import Paths, load_sites
 from pyherd.schema import _suggest
 
@@ -44,7 +44,11 @@ def find(modules: tuple[ModuleSpec, ...], defaults: dict[str, str], wanted: str)
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
     item = load_sites(paths, [args.site])[0]
-    defaults = {rc.directory.removeprefix(item.model.subdir + "/"): rc.default for rc in item.model.rcs if rc.default}
+    defaults = {
+        rc.directory.removeprefix(item.model.subdir + "/"): rc.default
+        for rc in item.model.rcs
+        if rc.default
+    }
     spec = find(item.model.modules, defaults, args.module)  # type: ignore[arg-type]
     print(f"module:  {spec.full_name}")
     print(f"key:     {spec.key} ({spec.kind})")
@@ -54,6 +58,9 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     print("operations:")
     for op in spec.ops:
         fields = {k: v for k, v in vars(op).items()}
-        shown = " ".join(f"{k}={_text(v)!r}" if isinstance(v, str) else f"{k}={_text(v)}" for k, v in fields.items())
+        shown = " ".join(
+            f"{k}={_text(v)!r}" if isinstance(v, str) else f"{k}={_text(v)}"
+            for k, v in fields.items()
+        )
         print(f"  {op.kind:<18} {shown}")
     return 0

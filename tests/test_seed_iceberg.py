@@ -1,0 +1,80 @@
+"""Seed 003 (Sheffield Iceberg) under real Environment Modules (modulecmd.tcl)."""
+
+from __future__ import annotations
+
+from conftest import MODULEFILES, make_sites, render_sites
+
+TREE = MODULEFILES / "iceberg"
+
+
+def test_anaconda_module_loads_conda_and_activates_its_env(modulecmd):
+    script = (
+        "module load apps/python/anaconda3-2.4.0; module list -t; "
+        "echo $CONDA_DEFAULT_ENV; echo $PATH"
+    )
+    result = modulecmd.run(script, [TREE])
+    assert "apps/python/conda" in result.stderr
+    assert "apps/python/anaconda3-2.4.0" in result.stderr
+    env, path = result.stdout.strip().splitlines()
+    assert env == "anaconda3-2.4.0"
+    assert path.startswith(
+        "/usr/local/packages6/conda/current/envs/anaconda3-2.4.0/bin:"
+        "/usr/local/packages6/conda/current/bin:"
+    )
+
+
+def test_loading_anaconda2_after_anaconda3_fails_with_a_conflict(modulecmd):
+    script = (
+        "module load apps/python/anaconda3-2.4.0; module load apps/python/anaconda2-2.4.0; "
+        "echo $CONDA_DEFAULT_ENV"
+    )
+    result = modulecmd.run(script, [TREE])
+    assert "conflict" in result.stderr.lower()
+    assert result.stdout.strip() == "anaconda3-2.4.0"
+
+
+def test_hidden_conflict_file_lists_every_anaconda_module_and_is_not_in_avail(modulecmd):
+    text = (TREE / "apps/python/.conda-environments.tcl").read_text()
+    conflict = next(line for line in text.splitlines() if line.startswith("conflict "))
+    assert conflict.split()[1:] == [
+        '"apps/python/anaconda2-2.3.0"',
+        '"apps/python/anaconda2-2.4.0"',
+        '"apps/python/anaconda3-2.3.0"',
+        '"apps/python/anaconda3-2.4.0"',
+    ]
+    avail = modulecmd.run("module avail -t", [TREE]).stderr
+    assert "apps/python/anaconda3-2.4.0" in avail
+    assert "conda-environments" not in avail
+
+
+def test_deprecated_module_still_loads_and_says_so(modulecmd):
+    result = modulecmd.run("module load binapps/anacondapython/2.3; echo $PATH", [TREE])
+    assert "binapps/anacondapython/2.3 is deprecated" in result.stderr
+    assert result.stdout.startswith("/usr/local/packages6/binapps/anacondapython/2.3/bin:")
+
+
+def test_unloading_the_env_module_drops_the_conda_it_loaded(modulecmd):
+    script = (
+        'before="$PATH"; module load apps/python/anaconda2-2.3.0; '
+        'module unload apps/python/anaconda2-2.3.0; [ "$PATH" = "$before" ] && echo same; '
+        "echo ${CONDA_PREFIX-unset}"
+    )
+    assert modulecmd.run(script, [TREE]).stdout.split() == ["same", "unset"]
+
+
+def test_a_new_anaconda_release_joins_every_conflict_line(tmp_path, modulecmd):
+    """Seed 003's manual step ("append the new module to the conflict line") is one list entry."""
+    iceberg = (TREE.parent.parent / "sites" / "iceberg.yaml").read_text()
+    newer = iceberg.replace(
+        'env_name: "anaconda3-{version}"\n    whatis: "Anaconda for Python 3 (a conda environment '
+        'that is never modified)"\n    versions: [2.3.0, 2.4.0]',
+        'env_name: "anaconda3-{version}"\n    whatis: "Anaconda for Python 3 (a conda environment '
+        'that is never modified)"\n    versions: [2.3.0, 2.4.0, 2.5.0]',
+    )
+    assert newer != iceberg
+    make_sites(tmp_path, iceberg=newer)
+    out = render_sites(tmp_path, "iceberg")
+    tree = out / "iceberg"
+    assert "apps/python/anaconda3-2.5.0" in (tree / "apps/python/.conda-environments.tcl").read_text()
+    script = "module load apps/python/anaconda2-2.3.0; module load apps/python/anaconda3-2.5.0"
+    assert "conflict" in modulecmd.run(script, [tree]).stderr.lower()
