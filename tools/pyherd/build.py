@@ -326,6 +326,8 @@ class _Builder:
                 for value in ordered:
                     ops.append(op_type(name, self.expand(value, context, (*path, label, name))))
         for name, value in block.aliases.items():
+            if self.site.module_tool == "lmod" and re.search(r";\s*$", value):
+                self.fail((*path, "aliases", name), "Lmod drops a trailing ';' from aliases")
             ops.append(m.Alias(name, self.expand(value, context, (*path, "aliases", name))))
         ops.extend(m.ShellFunction(name, body) for name, body in block.functions.items())
         for i, script in enumerate(block.source):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pyherd.model import EnvRef, Value
 
 _LUA_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -67,4 +69,10 @@ def tcl(value: Value | str) -> str:
     return '"' + "".join(pieces) + '"'
 
 
-FILTERS = {"lua": lua, "tcl": tcl}
+def tcl_alias(value: Value) -> str:
+    """Like `tcl`, for set-alias: modulecmd turns each backslash-dollar into '$' in alias
+    values (csh compatibility), so one more backslash goes before such a '$'."""
+    return tcl(tuple(re.sub(r"(\\+)\$", r"\1\\$", p) if isinstance(p, str) else p for p in value))
+
+
+FILTERS = {"lua": lua, "tcl": tcl, "tcl_alias": tcl_alias}

@@ -3,5 +3,6 @@ whatis("Description: Anaconda Python 3 (pre-2020 installation)")
 family("python")
 prepend_path("PATH", "/share/apps/anaconda-ci/anaconda3-latest/current/bin")
 if mode() == "load" then
-    LmodMessage("anaconda3/latest is deprecated: Python 3 is now the `anaconda` module; anaconda3 gets no updates. Use: module load anaconda")
+    -- io.stderr keeps the text as written (LmodMessage reflows it to the terminal width).
+    io.stderr:write("anaconda3/latest is deprecated: Python 3 is now the `anaconda` module; anaconda3 gets no updates. Use: module load anaconda", "\n")
 end
