@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from conftest import lmod_env, make_sites, render_sites
 
 REFUSAL = "Could not find an activated virtualenv (required)."
@@ -38,7 +39,8 @@ def probe_wheel(where: Path) -> Path:
         info = "pyherdprobe-1.0.dist-info"
         zf.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: pyherdprobe\nVersion: 1.0\n")
         zf.writestr(
-            f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+            f"{info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         )
         zf.writestr(f"{info}/RECORD", "")
     return wheel
@@ -91,7 +93,8 @@ def test_pip_installs_inside_a_venv_made_from_the_module_python(lmod, iqhpc_like
     venv = tmp_path / "venv"
     result = lmod.run(
         f"module load python/3.11.5 && python -m venv {venv} && source {venv}/bin/activate && "
-        f"pip install --no-index {wheel} && python -c 'import pyherdprobe; print(pyherdprobe.ANSWER)'",
+        f"pip install --no-index {wheel} && "
+        "python -c 'import pyherdprobe; print(pyherdprobe.ANSWER)'",
         [out / "test-iqhpc"],
         {**lmod_env("test-iqhpc", out), **PIP_ISOLATION},
     )

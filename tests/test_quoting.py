@@ -13,10 +13,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from pyherd import model as m
 from pyherd.render import render_site
 from pyherd.site import Site
@@ -37,10 +37,13 @@ PAYLOADS = [
 ]
 B, E = "<pyherd<", ">pyherd>"
 
+
 def spiced(alphabet: st.SearchStrategy[str], payloads: list[str]) -> st.SearchStrategy[str]:
     plain = st.text(alphabet, max_size=30)
     part = st.text(alphabet, max_size=12)
-    return st.one_of(plain, st.builds(lambda a, p, b: a + p + b, part, st.sampled_from(payloads), part))
+    return st.one_of(
+        plain, st.builds(lambda a, p, b: a + p + b, part, st.sampled_from(payloads), part)
+    )
 
 
 def _no_blank_end(s: str) -> str:
@@ -136,7 +139,7 @@ values_strategy = st.fixed_dictionaries(
     }
 )
 hostile = {
-    "set": f'a"b\'c$HOME `x` $(touch {CANARY}) ]] [[ ]=] \\ {{}} [exec touch {CANARY}] é 中',
+    "set": f"a\"b'c$HOME `x` $(touch {CANARY}) ]] [[ ]=] \\ {{}} [exec touch {CANARY}] é 中",
     "prepend": f"/opt/a b/$(touch {CANARY})/]]/{{x}}",
     "append": "\\\\server\\share é",
     "alias": f"echo '$(touch {CANARY})' \"x\" ; ls",

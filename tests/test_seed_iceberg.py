@@ -75,6 +75,8 @@ def test_a_new_anaconda_release_joins_every_conflict_line(tmp_path, modulecmd):
     make_sites(tmp_path, iceberg=newer)
     out = render_sites(tmp_path, "iceberg")
     tree = out / "iceberg"
-    assert "apps/python/anaconda3-2.5.0" in (tree / "apps/python/.conda-environments.tcl").read_text()
+    assert (
+        "apps/python/anaconda3-2.5.0" in (tree / "apps/python/.conda-environments.tcl").read_text()
+    )
     script = "module load apps/python/anaconda2-2.3.0; module load apps/python/anaconda3-2.5.0"
     assert "conflict" in modulecmd.run(script, [tree]).stderr.lower()

@@ -43,7 +43,9 @@ def test_series_default_loads_the_patch_release(lmod):
 
 
 def test_job_script_from_the_seed_loads_python_and_scipy_stack(lmod):
-    script = "module purge; module load python/3.11.5; module load scipy-stack/2024b; module -t list"
+    script = (
+        "module purge; module load python/3.11.5; module load scipy-stack/2024b; module -t list"
+    )
     result = lmod.run(script, [TREE], lmod_env("iqhpc"))
     assert result.returncode == 0
     assert result.stderr.split() == ["python/3.11.5", "scipy-stack/2024b"]

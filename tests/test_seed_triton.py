@@ -15,7 +15,10 @@ def test_module_load_anaconda_gives_the_default_anaconda(lmod):
 
 def test_anaconda2_replaces_anaconda_through_the_python_family(lmod):
     result = lmod.run("module load anaconda; module load anaconda2; module -t list", [TREE])
-    assert 'Lmod is automatically replacing "anaconda/2024-01" with "anaconda2/latest"' in result.stderr
+    assert (
+        'Lmod is automatically replacing "anaconda/2024-01" with "anaconda2/latest"'
+        in result.stderr
+    )
     assert result.stderr.split()[-1] == "anaconda2/latest"
 
 

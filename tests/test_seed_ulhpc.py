@@ -17,7 +17,9 @@ def test_avail_lang_python_lists_both_pythons(lmod):
 
 
 def test_load_python_sets_easybuild_variables_and_its_gcccore(lmod):
-    script = "module load lang/Python/3.8.6-GCCcore-10.2.0 && module -t list && echo $EBVERSIONPYTHON"
+    script = (
+        "module load lang/Python/3.8.6-GCCcore-10.2.0 && module -t list && echo $EBVERSIONPYTHON"
+    )
     result = lmod.run(script, [TREE])
     assert result.stderr.split() == ["compiler/GCCcore/10.2.0", "lang/Python/3.8.6-GCCcore-10.2.0"]
     assert result.stdout.strip() == "3.8.6"

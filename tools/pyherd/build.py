@@ -164,9 +164,11 @@ class _Builder:
             if inst.module.kind == "conda-env":
                 self._env_prefix(inst)
             elif inst.module.kind != "conda":
-                raw = (inst.version.prefix if inst.version else None) or inst.module.prefix
+                own = inst.version.prefix if inst.version else None
+                raw = own or inst.module.prefix
+                where = (*inst.origin, "prefix") if own else (*inst.origin[:2], "prefix")
                 if raw:
-                    inst.prefix = self.expand(raw, inst.context, (*inst.origin, "prefix"))
+                    inst.prefix = self.expand(raw, inst.context, where)
                 elif inst.module.kind == "python":
                     self.fail(inst.origin[:2], "kind python needs a prefix")
             if inst.prefix is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pyherd import __version__
 from pyherd.commands import lint, render, schema, show, validate
-from pyherd.errors import EXIT_BAD_INPUT, PyherdError
+from pyherd.errors import ConfigError, PyherdError
 from pyherd.project import Paths
 
 COMMANDS = (validate, render, lint, show, schema)
@@ -52,12 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths(args.sites, args.templates, getattr(args, "out", None) or Path("modulefiles"))
     try:
         return int(args.run(args, paths))
+    except ConfigError as exc:
+        print(f"{exc}\npyherd {args.command}: bad input; nothing was written", file=sys.stderr)
+        return exc.exit_code
     except PyherdError as exc:
-        print(
-            f"pyherd {args.command}: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr
-        )
-        if exc.exit_code == EXIT_BAD_INPUT:
-            print("nothing was written", file=sys.stderr)
+        print(f"pyherd {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,150 @@
+"""Rendering: change-only atomic writes, the manifest, --check, --diff, --dry-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ROOT, make_sites, render_sites, run_pyherd
+
+RENDER = ["render", "--templates", str(ROOT / "templates"), "--out", "out"]
+
+
+def mtimes(tree: Path) -> dict[str, int]:
+    return {str(p.relative_to(tree)): p.stat().st_mtime_ns for p in tree.rglob("*") if p.is_file()}
+
+
+def test_committed_modulefiles_match_the_sites_and_templates():
+    result = run_pyherd("render", "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_second_render_writes_no_file(tmp_path):
+    make_sites(tmp_path, "triton", "iceberg")
+    out = render_sites(tmp_path)
+    before = mtimes(out)
+    result = run_pyherd(*RENDER, cwd=tmp_path)
+    assert result.returncode == 0
+    assert "0 created, 0 updated, 0 removed" in result.stdout
+    assert mtimes(out) == before
+
+
+def test_changing_one_version_rewrites_only_its_files(tmp_path):
+    sites = make_sites(tmp_path, "triton")
+    out = render_sites(tmp_path)
+    before = mtimes(out)
+    text = (sites / "triton.yaml").read_text().replace("default: 2024-01", "default: 2023-03")
+    (sites / "triton.yaml").write_text(text)
+    render_sites(tmp_path)
+    after = mtimes(out)
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert changed == {"triton/anaconda/.modulerc.lua"}
+
+
+def test_check_fails_on_a_hand_edited_modulefile_and_names_it(tmp_path):
+    make_sites(tmp_path, "ozstar")
+    out = render_sites(tmp_path)
+    edited = out / "ozstar/python/3.10.4.lua"
+    edited.write_text(edited.read_text() + 'setenv("HAND", "edited")\n')
+    result = run_pyherd(*RENDER, "--check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "out/ozstar/python/3.10.4.lua: stale or hand-edited" in result.stderr
+    assert 'setenv("HAND", "edited")' in edited.read_text()  # --check writes nothing
+
+
+def test_check_names_missing_and_undeclared_files(tmp_path):
+    sites = make_sites(tmp_path, "triton")
+    out = render_sites(tmp_path)
+    (out / "triton/miniconda/24.1.2.lua").unlink()
+    text = (
+        (sites / "triton.yaml")
+        .read_text()
+        .replace("versions: [3.10.13, 3.11.7]", "versions: [3.11.7]")
+    )
+    (sites / "triton.yaml").write_text(text)
+    result = run_pyherd(*RENDER, "--check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "out/triton/miniconda/24.1.2.lua: missing" in result.stderr
+    assert "out/triton/python/3.10.13.lua: no longer declared" in result.stderr
+
+
+def test_removed_version_is_deleted_and_foreign_files_are_kept(tmp_path):
+    sites = make_sites(tmp_path, "triton")
+    out = render_sites(tmp_path)
+    notes = out / "triton/python/NOTES.txt"
+    notes.write_text("an admin's own file\n")
+    text = (
+        (sites / "triton.yaml")
+        .read_text()
+        .replace("versions: [3.10.13, 3.11.7]", "versions: [3.11.7]")
+    )
+    (sites / "triton.yaml").write_text(text)
+    result = run_pyherd(*RENDER, cwd=tmp_path)
+    assert "1 removed" in result.stdout
+    assert not (out / "triton/python/3.10.13.lua").exists()
+    assert (out / "triton/python/3.11.7.lua").exists()
+    assert notes.read_text() == "an admin's own file\n"
+
+
+def test_removing_a_whole_module_prunes_its_empty_directory(tmp_path):
+    sites = make_sites(tmp_path, "ulhpc")
+    out = render_sites(tmp_path)
+    text = (sites / "ulhpc.yaml").read_text()
+    text = text[: text.index("  SciPy-bundle:")]
+    (sites / "ulhpc.yaml").write_text(text)
+    render_sites(tmp_path)
+    assert not (out / "ulhpc/lang/SciPy-bundle").exists()
+    assert (out / "ulhpc/lang/Python").is_dir()
+
+
+def test_a_file_pyherd_never_wrote_is_not_overwritten(tmp_path):
+    make_sites(tmp_path, "triton")
+    target = tmp_path / "out/triton/anaconda/2024-01.lua"
+    target.parent.mkdir(parents=True)
+    target.write_text("-- someone else's modulefile\n")
+    result = run_pyherd(*RENDER, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "refusing to overwrite files pyherd did not write" in result.stderr
+    assert str(target.relative_to(tmp_path)) in result.stderr
+    assert target.read_text() == "-- someone else's modulefile\n"
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file()) == ["2024-01.lua"]
+
+
+def test_an_interrupted_render_is_finished_by_the_next_one(tmp_path):
+    """Files already on disk with the right content (a crash before the manifest) are adopted."""
+    make_sites(tmp_path, "triton")
+    out = render_sites(tmp_path)
+    (out / "etc/triton/manifest.txt").unlink()
+    result = run_pyherd(*RENDER, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (out / "etc/triton/manifest.txt").is_file()
+    assert run_pyherd(*RENDER, "--check", cwd=tmp_path).returncode == 0
+
+
+def test_diff_and_dry_run_show_changes_without_writing(tmp_path):
+    sites = make_sites(tmp_path, "triton")
+    out = render_sites(tmp_path)
+    text = (sites / "triton.yaml").read_text().replace("default: 2024-01", "default: 2023-03")
+    (sites / "triton.yaml").write_text(text)
+    before = mtimes(out)
+    diff = run_pyherd(*RENDER, "--diff", cwd=tmp_path)
+    assert diff.returncode == 0
+    assert '-module_version("anaconda/2024-01", "default")' in diff.stdout
+    assert '+module_version("anaconda/2023-03", "default")' in diff.stdout
+    dry = run_pyherd(*RENDER, "--dry-run", cwd=tmp_path)
+    assert "would update out/triton/anaconda/.modulerc.lua" in dry.stdout
+    assert mtimes(out) == before
+
+
+def test_site_template_override_extends_the_base_template(tmp_path, lmod):
+    sites = make_sites(tmp_path, "triton")
+    override = sites / "triton" / "templates" / "lmod"
+    override.mkdir(parents=True)
+    (override / "module.lua.j2").write_text(
+        '{% extends "base/lmod/module.lua.j2" %}\n'
+        "{% block footer %}\n"
+        'setenv("TRITON_MODULE", {{ module.full_name|lua }})\n'
+        "{% endblock %}\n"
+    )
+    out = render_sites(tmp_path, "triton")
+    result = lmod.run("module load anaconda && echo $TRITON_MODULE", [out / "triton"])
+    assert result.stdout.strip() == "anaconda/2024-01"
