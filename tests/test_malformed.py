@@ -11,7 +11,7 @@ from conftest import ROOT, run_pyherd
 
 CORPUS = Path(__file__).parent / "malformed"
 EXPECTED = {
-    "01-invalid-yaml": "sites/bad.yaml:4: invalid YAML: expected ',' or ']', but got '<stream end>'",
+    "01-invalid-yaml": "sites/bad.yaml:4: invalid YAML: did not find expected ',' or ']'",
     "02-not-a-mapping": "sites/bad.yaml:1: a site file must be a mapping",
     "03-unknown-top-key": "sites/bad.yaml:2: modles: unknown key (did you mean 'modules'?)",
     "04-missing-module-tool": "sites/bad.yaml:1: missing required key 'module_tool'",

@@ -10,7 +10,12 @@ RENDER = ["render", "--templates", str(ROOT / "templates"), "--out", "out"]
 
 
 def mtimes(tree: Path) -> dict[str, int]:
-    return {str(p.relative_to(tree)): p.stat().st_mtime_ns for p in tree.rglob("*") if p.is_file()}
+    """Every rendered file's mtime (the local render-state file aside)."""
+    return {
+        str(p.relative_to(tree)): p.stat().st_mtime_ns
+        for p in tree.rglob("*")
+        if p.is_file() and p.name != ".render-state.json"
+    }
 
 
 def test_committed_modulefiles_match_the_sites_and_templates():
@@ -26,6 +31,28 @@ def test_second_render_writes_no_file(tmp_path):
     assert result.returncode == 0
     assert "0 created, 0 updated, 0 removed" in result.stdout
     assert mtimes(out) == before
+
+
+def test_without_render_state_the_full_compare_writes_no_file_either(tmp_path):
+    make_sites(tmp_path, "triton")
+    out = render_sites(tmp_path)
+    (out / "etc/triton/.render-state.json").unlink()
+    before = mtimes(out)
+    result = run_pyherd(*RENDER, cwd=tmp_path)
+    assert "0 created, 0 updated, 0 removed" in result.stdout
+    assert mtimes(out) == before
+
+
+def test_a_hand_edit_is_repaired_by_the_next_render(tmp_path):
+    """The no-op shortcut never hides an edit: the file's stat no longer matches."""
+    make_sites(tmp_path, "triton")
+    out = render_sites(tmp_path)
+    edited = out / "triton/miniconda/24.1.2.lua"
+    good = edited.read_text()
+    edited.write_text(good + "-- hand edit\n")
+    result = run_pyherd(*RENDER, cwd=tmp_path)
+    assert "1 updated" in result.stdout
+    assert edited.read_text() == good
 
 
 def test_changing_one_version_rewrites_only_its_files(tmp_path):

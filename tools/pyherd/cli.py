@@ -60,3 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `pyherd ... | head`: the reader left; not our failure
+        sys.stderr.close()
+        return 0

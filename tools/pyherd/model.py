@@ -28,6 +28,8 @@ class PlaceholderError(ValueError):
 
 def expand(template: str, context: dict[str, Value]) -> Value:
     """Fill `{name}` from `context` and turn `${VAR}` into an EnvRef; `{{ }} $$` escape."""
+    if "{" not in template and "}" not in template and "$" not in template:
+        return (template,) if template else ()
     parts: list[Part] = []
     pos = 0
     for match in _PLACEHOLDER.finditer(template):

@@ -6,43 +6,34 @@ import re
 
 from pyherd.model import EnvRef, Value
 
-_LUA_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_TCL_ESCAPES = {
-    "\\": "\\\\",
-    '"': '\\"',
-    "$": "\\$",
-    "[": "\\[",
-    "]": "\\]",
-    "{": "\\{",
-    "}": "\\}",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-}
+_CONTROL = [chr(c) for c in (*range(32), 127)]
+_LUA_TABLE = str.maketrans(
+    {
+        **{c: f"\\{ord(c):03d}" for c in _CONTROL},
+        "\\": "\\\\",
+        '"': '\\"',
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\\t",
+    }
+)
+_TCL_TABLE = str.maketrans(
+    {
+        **{c: f"\\u{ord(c):04x}" for c in _CONTROL},
+        **{c: "\\" + c for c in '\\"$[]{}'},
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\\t",
+    }
+)
 
 
 def _lua_text(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in _LUA_ESCAPES:
-            out.append(_LUA_ESCAPES[ch])
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\{ord(ch):03d}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_LUA_TABLE) + '"'
 
 
 def _tcl_text(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in _TCL_ESCAPES:
-            out.append(_TCL_ESCAPES[ch])
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_TCL_TABLE)
 
 
 def lua(value: Value | str) -> str:

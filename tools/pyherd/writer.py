@@ -108,13 +108,42 @@ def write_files(root: Path, files: dict[str, str], manifest: str) -> Plan:
     # may have written listed, so a rerun still owns and cleans them.
     union = sorted(set(read_manifest(root, manifest)) | set(files))
     _write_manifest(root, manifest, union)
-    for rel in plan.create + plan.update:
-        atomic_write(root / rel, files[rel].encode("utf-8"))
+    _publish(root, {rel: files[rel].encode("utf-8") for rel in plan.create + plan.update})
     for rel in plan.remove:
         (root / rel).unlink()
         _prune(root, (root / rel).parent)
     _write_manifest(root, manifest, sorted(files))
     return plan
+
+
+def _publish(root: Path, data: dict[str, bytes]) -> None:
+    """Write every file beside its target, make them durable with one sync, then rename.
+
+    One sync for the batch instead of one fsync per file: a 10,000-file render spends
+    seconds in per-file fsyncs. Readers still see each file old or new, never half.
+    """
+    staged: list[tuple[Path, Path]] = []
+    made: set[Path] = set()
+    try:
+        for rel, content in data.items():
+            target = root / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            tmp = target.with_name(f".{target.name}.pyherd-tmp")
+            with open(tmp, "wb") as handle:
+                handle.write(content)
+            os.chmod(tmp, 0o644)
+            staged.append((tmp, target))
+        if staged:
+            os.sync()
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        raise
 
 
 def _write_manifest(root: Path, manifest: str, paths: list[str]) -> None:

@@ -12,9 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from pyherd import state
 from pyherd.errors import JobFailed
 from pyherd.project import Paths, load_sites, rendered
 from pyherd.render import Layout
+from pyherd.site import site_names
 from pyherd.writer import diff, plan_write, read_manifest, write_files
 
 NAME = "render"
@@ -33,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
+    writing = not (args.check or args.diff or args.dry_run)
+    inputs = state.inputs_fingerprint(paths.sites, paths.templates, paths.out)
+    if writing and _all_current(paths, args.site, inputs):
+        return 0
     sites = load_sites(paths, args.site)  # every site validated before anything is written
     outputs = [(item, rendered(paths, item)) for item in sites]
     stale: list[str] = []
@@ -62,6 +68,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
             )
         else:
             done = write_files(paths.out, files, layout.manifest)
+            state.record(paths.out, layout.config_dir, inputs, [*files, layout.manifest])
             print(
                 f"{item.site.name}: {len(done.create)} created, {len(done.update)} updated, "
                 f"{len(done.remove)} removed, {len(done.unchanged)} unchanged"
@@ -72,3 +79,14 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     if args.check:
         print(f"up to date: {', '.join(item.site.name for item, _ in outputs)}")
     return 0
+
+
+def _all_current(paths: Paths, names: list[str] | None, inputs: str) -> bool:
+    """Print the no-op summaries and say so when every site's last render still stands."""
+    names = names or site_names(paths.sites)
+    counts = [state.is_current(paths.out, Layout(name).config_dir, inputs) for name in names]
+    if not names or any(count is None for count in counts):
+        return False
+    for name, count in zip(names, counts, strict=True):
+        print(f"{name}: 0 created, 0 updated, 0 removed, {count - 1} unchanged")
+    return True
