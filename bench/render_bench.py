@@ -99,7 +99,11 @@ def main() -> int:
                 print(f"no-op render wrote files: {stdout}", file=sys.stderr)
                 return 1
             noop.append(t)
-            files = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+            files = {
+                str(p.relative_to(out)): p.read_bytes()
+                for p in out.rglob("*")
+                if p.is_file() and p.name != ".render-state.json"
+            }
             plain.append(plain_write(files, work / f"plain{i}"))
             shutil.rmtree(out)
             shutil.rmtree(work / f"plain{i}")
