@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export PYHERD_MODULECMD_TCL ?= $(firstword $(wildcard $(CURDIR)/$(ENVMOD_DIR)/usr/lib/*/modulecmd.tcl))
 
-.PHONY: render test check lint bench venv test-tools clean
+.PHONY: render test check lint lint-trees bench venv test-tools clean
 
 ## render: create .venv if needed, install pyherd, render every site into modulefiles/<site>/
 render: $(STAMP)
