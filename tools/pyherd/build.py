@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 from pyherd import model as m
 from pyherd.errors import ConfigError, Problem
 from pyherd.naming import SCHEMES, NamingScheme, version_string
-from pyherd.schema import MODULE_NAME_RE, _suggest
+from pyherd.schema import MODULE_NAME_RE, suggest
 from pyherd.site import EnvBlock, ModuleDef, Site, VersionDef
 
 PYTHON_KINDS = ("python", "conda", "conda-env")
@@ -194,7 +194,7 @@ class _Builder:
         trees = self.by_key.get(key)
         target = self.site.modules.get(key)
         if target is None or not trees:
-            self.fail(path, f"unknown module {key!r}{_suggest(key, self.site.modules)}")
+            self.fail(path, f"unknown module {key!r}{suggest(key, self.site.modules)}")
             return
         if target.kind != "conda":
             self.fail(path, f"{key!r} is kind {target.kind}, not conda")
@@ -224,8 +224,8 @@ class _Builder:
             if name is None:
                 self.fail(path, "a module reference cannot read the environment")
             elif name not in known:
-                self.fail(path, f"unknown module {name!r}{_suggest(name, known)}")
-            elif self.site.module_tool == "lmod" and _short(known[name]) == inst_sn(inst):
+                self.fail(path, f"unknown module {name!r}{suggest(name, known)}")
+            elif self.site.module_tool == "lmod" and _short(known[name]) == _short(inst.full_name):
                 self.fail(
                     path,
                     f"{known[name]!r} has the same name as this module; Lmod would "
@@ -239,7 +239,7 @@ class _Builder:
                 self.fail(path, "properties need Lmod (module_tool: lmod)")
             elif value not in self.site.properties.get(prop, {}):
                 declared = [f"{p}={v}" for p, vs in self.site.properties.items() for v in vs]
-                hint = _suggest(f"{prop}={value}", declared)
+                hint = suggest(f"{prop}={value}", declared)
                 self.fail(path, f"property {prop}={value} is not declared in lmod.properties{hint}")
             else:
                 ops.append(m.Property(prop, value))
@@ -346,7 +346,7 @@ class _Builder:
             members: list[_Instance] = []
             for i, key in enumerate(cset.modules):
                 if key not in self.site.modules:
-                    hint = _suggest(key, self.site.modules)
+                    hint = suggest(key, self.site.modules)
                     self.fail((*base, "modules", i), f"unknown module {key!r}{hint}")
                 members.extend(self.by_key.get(key, []))
             if cset.shared_file:
@@ -429,10 +429,6 @@ class _Builder:
         entry["default_key"] = inst.module.key
 
 
-def inst_sn(inst: _Instance) -> str:
-    return _short(inst.full_name)
-
-
 def _short(full_name: str) -> str:
     return full_name.rsplit("/", 1)[0] if "/" in full_name else full_name
 
@@ -482,7 +478,6 @@ def build_site(site: Site) -> m.SiteModel:
         rcs=tuple(rcs),
         shared=tuple(shared),
         subdir=builder.scheme.subdir,
-        by_name={s.full_name: s for s in specs},
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 
@@ -271,4 +271,3 @@ class SiteModel:
     rcs: tuple[ModuleRc, ...] = ()
     shared: tuple[SharedConflict, ...] = ()
     subdir: str = ""
-    by_name: dict[str, ModuleSpec] = field(default_factory=dict)

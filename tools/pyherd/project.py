@@ -9,7 +9,7 @@ from pyherd.build import build_site, unique
 from pyherd.errors import ConfigError, Problem
 from pyherd.model import SiteModel
 from pyherd.render import render_site
-from pyherd.schema import _suggest
+from pyherd.schema import suggest
 from pyherd.site import Site, load_site, site_names
 
 
@@ -36,7 +36,7 @@ def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
     loaded: list[Loaded] = []
     for name in wanted:
         if name not in available:
-            hint = _suggest(name, available)
+            hint = suggest(name, available)
             problems.append(Problem(str(paths.sites), None, "", f"no site {name!r}{hint}"))
             continue
         try:

@@ -73,7 +73,7 @@ class Str(Type):
             ctx.fail(path, "must be one line (Lmod and Environment Modules cannot export newlines)")
             return None
         if self.choices and text not in self.choices:
-            hint = _suggest(text, self.choices)
+            hint = suggest(text, self.choices)
             ctx.fail(path, f"{text!r} is not one of {', '.join(self.choices)}{hint}")
             return None
         if self.pattern and not self.pattern.match(text):
@@ -203,7 +203,7 @@ class Record(Type):
         out: dict[str, Any] = {}
         for key in value:
             if key not in self.fields:
-                hint = _suggest(key, self.fields)
+                hint = suggest(key, self.fields)
                 ctx.fail((*path, key), f"unknown key{hint}")
         for name, spec in self.fields.items():
             if name in value:
@@ -220,7 +220,7 @@ class Record(Type):
         return "mapping" + (f" (or a {self.shorthand} alone)" if self.shorthand else "")
 
 
-def _suggest(word: str, choices: Any) -> str:
+def suggest(word: str, choices: Any) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pyherd import schema
 from pyherd.errors import ConfigError, Problem
+from pyherd.schema import suggest
 from pyherd.yamlload import KeyPath, Located, format_path, load_yaml
 
 
@@ -166,9 +167,7 @@ def _load_chain(sites_dir: Path, name: str, seen: tuple[str, ...]) -> Located:
         raise ConfigError(Problem(file, line, "extends", f"circular extends: {chain}"))
     if not (sites_dir / f"{parent_name}.yaml").is_file():
         file, line = located.where(("extends",))
-        from pyherd.schema import _suggest
-
-        hint = _suggest(parent_name, site_names(sites_dir))
+        hint = suggest(parent_name, site_names(sites_dir))
         raise ConfigError(Problem(file, line, "extends", f"no site {parent_name!r}{hint}"))
     parent = _load_chain(sites_dir, parent_name, (*seen, name))
     merged = _merge(parent, located)

@@ -11,7 +11,7 @@ import argparse
 from pyherd.errors import ConfigError
 from pyherd.model import EnvRef, ModuleSpec
 from pyherd.project import Paths, load_sites
-from pyherd.schema import _suggest
+from pyherd.schema import suggest
 
 NAME = "show"
 HELP = "print the resolved model of one module"
@@ -41,7 +41,7 @@ def find(modules: tuple[ModuleSpec, ...], defaults: dict[str, str], wanted: str)
     matches = [m for m in modules if m.key == wanted or m.name == wanted]
     if matches:
         return matches[-1]
-    raise ConfigError(f"no module {wanted!r} in this site{_suggest(wanted, by_name)}")
+    raise ConfigError(f"no module {wanted!r} in this site{suggest(wanted, by_name)}")
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
