@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,29 +121,44 @@ def _publish(root: Path, data: dict[str, bytes]) -> None:
     """Write every file beside its target, make them durable with one sync, then rename.
 
     One sync for the batch instead of one fsync per file: a 10,000-file render spends
-    seconds in per-file fsyncs. Readers still see each file old or new, never half.
+    seconds in per-file fsyncs. Readers see each file old or new, never half. A top
+    directory that does not exist yet (a site's first render) is written whole into a
+    staging directory and renamed into place, so it appears complete at once.
     """
+    fresh = {rel.split("/", 1)[0] for rel in data if "/" in rel}
+    fresh = {top for top in fresh if not (root / top).exists()}
+    staging = {top: root / f".{top}.pyherd-staging" for top in fresh}
     staged: list[tuple[Path, Path]] = []
     made: set[Path] = set()
     try:
+        for stage in staging.values():
+            shutil.rmtree(stage, ignore_errors=True)  # left by an interrupted render
         for rel, content in data.items():
-            target = root / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            tmp = target.with_name(f".{target.name}.pyherd-tmp")
-            with open(tmp, "wb") as handle:
+            top, _, rest = rel.partition("/")
+            if top in staging:
+                path = staging[top] / rest
+            else:
+                target = root / rel
+                path = target.with_name(f".{target.name}.pyherd-tmp")
+                staged.append((path, target))
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            with open(path, "wb") as handle:
                 handle.write(content)
-            os.chmod(tmp, 0o644)
-            staged.append((tmp, target))
-        if staged:
+            os.chmod(path, 0o644)
+        if data:
             os.sync()
         for tmp, target in staged:
             os.replace(tmp, target)
+        for top, stage in staging.items():
+            os.rename(stage, root / top)
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        for stage in staging.values():
+            shutil.rmtree(stage, ignore_errors=True)
         raise
 
 
