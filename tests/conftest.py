@@ -57,6 +57,30 @@ def make_sites(tmp_path: Path, *copy: str, **files: str) -> Path:
     return sites
 
 
+def override_footer(sites: Path, site: str, footer: str) -> None:
+    """A site template that extends the project's Lua module template and fills `footer`."""
+    override = sites / site / "templates" / "lmod"
+    override.mkdir(parents=True)
+    (override / "module.lua.j2").write_text(
+        '{% extends "base/lmod/module.lua.j2" %}\n'
+        f"{{% block footer %}}\n{footer}{{% endblock %}}\n"
+    )
+
+
+def lint_tmp(tmp_path: Path, site: str):
+    """`pyherd lint` over a tree rendered into tmp_path/out."""
+    return run_pyherd(
+        "lint",
+        "--site",
+        site,
+        "--out",
+        "out",
+        "--templates",
+        str(ROOT / "templates"),
+        cwd=tmp_path,
+    )
+
+
 def render_sites(tmp_path: Path, *names: str) -> Path:
     """Render sites from tmp_path/sites into tmp_path/out with the real templates."""
     out = tmp_path / "out"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT, make_sites, render_sites, run_pyherd
+from conftest import lint_tmp, make_sites, override_footer, render_sites, run_pyherd
 
 
 def test_every_committed_tree_lints_clean():
@@ -14,28 +14,16 @@ def test_every_committed_tree_lints_clean():
 
 def test_lint_reports_a_module_that_leaves_the_environment_changed(tmp_path):
     sites = make_sites(tmp_path, "triton")
-    override = sites / "triton" / "templates" / "lmod"
-    override.mkdir(parents=True)
     # Only on load: the unload cannot undo it, which is exactly what lint must catch.
-    (override / "module.lua.j2").write_text(
-        '{% extends "base/lmod/module.lua.j2" %}\n'
-        "{% block footer %}\n"
+    override_footer(
+        sites,
+        "triton",
         '{% if module.key == "miniconda" %}\n'
         'if mode() == "load" then setenv("LEAKY", "1") end\n'
-        "{% endif %}\n"
-        "{% endblock %}\n"
+        "{% endif %}\n",
     )
     render_sites(tmp_path, "triton")
-    result = run_pyherd(
-        "lint",
-        "--site",
-        "triton",
-        "--out",
-        "out",
-        "--templates",
-        str(ROOT / "templates"),
-        cwd=tmp_path,
-    )
+    result = lint_tmp(tmp_path, "triton")
     assert result.returncode == 1
     assert "miniconda/24.1.2 (lmod): unload left LEAKY changed: None -> '1'" in result.stderr
     assert "anaconda/2024-01" not in result.stderr
@@ -46,16 +34,7 @@ def test_lint_reports_a_syntax_error(tmp_path):
     out = render_sites(tmp_path, "ulhpc")
     broken = out / "ulhpc/compiler/GCCcore/10.2.0.lua"
     broken.write_text(broken.read_text() + 'setenvv("X", "1")\n')
-    result = run_pyherd(
-        "lint",
-        "--site",
-        "ulhpc",
-        "--out",
-        "out",
-        "--templates",
-        str(ROOT / "templates"),
-        cwd=tmp_path,
-    )
+    result = lint_tmp(tmp_path, "ulhpc")
     assert result.returncode == 1
     assert "check_module_tree_syntax" in result.stderr
     assert "compiler/GCCcore/10.2.0" in result.stderr

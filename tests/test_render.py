@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ROOT, make_sites, render_sites, run_pyherd
+from conftest import ROOT, make_sites, override_footer, render_sites, run_pyherd
 
 RENDER = ["render", "--templates", str(ROOT / "templates"), "--out", "out"]
 
@@ -164,14 +164,7 @@ def test_diff_and_dry_run_show_changes_without_writing(tmp_path):
 
 def test_site_template_override_extends_the_base_template(tmp_path, lmod):
     sites = make_sites(tmp_path, "triton")
-    override = sites / "triton" / "templates" / "lmod"
-    override.mkdir(parents=True)
-    (override / "module.lua.j2").write_text(
-        '{% extends "base/lmod/module.lua.j2" %}\n'
-        "{% block footer %}\n"
-        'setenv("TRITON_MODULE", {{ module.full_name|lua }})\n'
-        "{% endblock %}\n"
-    )
+    override_footer(sites, "triton", 'setenv("TRITON_MODULE", {{ module.full_name|lua }})\n')
     out = render_sites(tmp_path, "triton")
     result = lmod.run("module load anaconda && echo $TRITON_MODULE", [out / "triton"])
     assert result.stdout.strip() == "anaconda/2024-01"
