@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
     writing = not (args.check or args.diff or args.dry_run)
-    inputs = state.inputs_fingerprint(paths.sites, paths.templates, paths.out)
+    # Only a real write records or uses the render state; --check always compares content.
+    inputs = state.inputs_fingerprint(paths.sites, paths.templates, paths.out) if writing else ""
     if writing and _all_current(paths, args.site, inputs):
         return 0
     sites = load_sites(paths, args.site)  # every site validated before anything is written
