@@ -37,6 +37,7 @@ test: $(STAMP) test-tools
 ## bench: benchmarks (medians and ratios; not part of `make test`)
 bench: $(STAMP)
 	$(BIN)/python bench/render_bench.py
+	$(BIN)/python bench/conda_bench.py
 
 venv: $(STAMP)
 

@@ -52,6 +52,9 @@ def make_sites(tmp_path: Path, *copy: str, **files: str) -> Path:
     sites.mkdir(exist_ok=True)
     for name in copy:
         shutil.copy(ROOT / "sites" / f"{name}.yaml", sites / f"{name}.yaml")
+        extras = ROOT / "sites" / name  # environment files, template overrides
+        if extras.is_dir():
+            shutil.copytree(extras, sites / name, dirs_exist_ok=True)
     for name, text in files.items():
         (sites / f"{name.replace('_', '-')}.yaml").write_text(text)
     return sites

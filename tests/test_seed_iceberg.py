@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import MODULEFILES, make_sites, render_sites
+from conftest import MODULEFILES, make_sites, render_sites, run_pyherd
 
 TREE = MODULEFILES / "iceberg"
 
@@ -63,8 +63,24 @@ def test_unloading_the_env_module_drops_the_conda_it_loaded(modulecmd):
 
 
 def test_a_new_anaconda_release_joins_every_conflict_line(tmp_path, modulecmd):
-    """Seed 003's manual step ("append the new module to the conflict line") is one list entry."""
+    """Seed 003's manual steps (copy the env file, copy the modulefile, append the module to
+    the conflict line) become: one env file and one line for the tree, one list entry."""
     iceberg = (TREE.parent.parent / "sites" / "iceberg.yaml").read_text()
+    missing_env = iceberg.replace(
+        "versions: [2.3.0, 2.4.0]\n\n  anaconda2", "versions: [2.3.0, 2.4.0, 2.5.0]\n\n  anaconda2"
+    )
+    assert missing_env != iceberg
+    make_sites(tmp_path, "iceberg", iceberg=missing_env)
+    result = run_pyherd("validate", "--sites", str(tmp_path / "sites"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "env 'anaconda3-2.5.0' is not in conda.trees.conda.envs" in result.stderr
+    iceberg = iceberg.replace(
+        "        anaconda3-2.4.0: envs/anaconda3-2.4.0.yml\n",
+        "        anaconda3-2.4.0: envs/anaconda3-2.4.0.yml\n"
+        "        anaconda3-2.5.0: envs/anaconda3-2.5.0.yml\n",
+    )
+    env_file = tmp_path / "sites/iceberg/envs/anaconda3-2.5.0.yml"
+    env_file.write_text(env_file.with_name("anaconda3-2.4.0.yml").read_text().replace("2.4", "2.5"))
     newer = iceberg.replace(
         'env_name: "anaconda3-{version}"\n    whatis: "Anaconda for Python 3 (a conda environment '
         'that is never modified)"\n    versions: [2.3.0, 2.4.0]',

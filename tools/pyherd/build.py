@@ -182,6 +182,14 @@ class _Builder:
         tree_t = (inst.version.tree if inst.version else None) or inst.module.tree or default
         tree = self.expand(tree_t, inst.context, (*inst.origin[:2], "tree"))
         inst.context["tree"] = tree
+        declared = self.site.conda.trees
+        name = m.literal(tree)
+        if declared and name not in declared:
+            hint = suggest(name or "", declared)
+            self.fail(
+                (*inst.origin[:2], "tree"),
+                f"tree {name!r} is not in conda.trees (declared: {', '.join(declared)}){hint}",
+            )
         inst.prefix = m.normalize([*inst.context["root"], "/", *tree, "/current"])
         inst.context["prefix"] = inst.prefix
 
@@ -204,6 +212,15 @@ class _Builder:
         env = self.expand(env_t or "{version}", inst.context, (*inst.origin[:2], "env_name"))
         inst.context["env_name"] = env
         inst.context["tree_module"] = (tree.full_name,)
+        declared = self.site.conda.trees.get(m.literal(tree.context.get("tree", ())) or "")
+        env_literal = m.literal(env) or ""
+        if declared and env_literal not in declared.envs:
+            known = ", ".join(declared.envs) or "none"
+            self.fail(
+                (*inst.origin[:2], "env_name"),
+                f"env {env_literal!r} is not in conda.trees.{declared.name}.envs (declared: "
+                f"{known}){suggest(env_literal, declared.envs)}",
+            )
         if tree.prefix is not None:
             inst.prefix = m.normalize([*tree.prefix, "/envs/", *env])
 
@@ -289,6 +306,11 @@ class _Builder:
         if kind == "conda-env" and prefix is not None:
             ops.append(m.SetEnv("CONDA_PREFIX", prefix))
             ops.append(m.SetEnv("CONDA_DEFAULT_ENV", inst.context["env_name"]))
+        if kind == "conda" and prefix is not None:
+            # conda's own shell hook defines `conda` (activate, deactivate) and CONDA_EXE;
+            # Lmod source_sh / Tcl source-sh record what it changed and undo it on unload.
+            hook = m.normalize([*prefix, "/etc/profile.d/conda.sh"])
+            ops.append(m.SourceScript("bash", hook, optional=True))
         if kind == "conda" and self.site.conda:
             conda = self.site.conda
             for var, values, sep in (

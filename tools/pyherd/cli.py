@@ -7,18 +7,29 @@ import sys
 from pathlib import Path
 
 from pyherd import __version__
-from pyherd.commands import lint, render, schema, show, validate
+from pyherd.commands import (
+    gc,
+    generations,
+    install,
+    lint,
+    render,
+    rollback,
+    schema,
+    show,
+    validate,
+)
 from pyherd.errors import ConfigError, PyherdError
 from pyherd.project import Paths
 
-COMMANDS = (validate, render, lint, show, schema)
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+COMMANDS = (validate, render, lint, show, schema, install, generations, rollback, gc)
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="pyherd",
-        description="Describe a site once in sites/<site>.yaml; pyherd renders its modulefiles "
-        "and checks them with the real module tools.",
+        description="Describe a site once in sites/<site>.yaml; pyherd renders its modulefiles, "
+        "checks them with the real module tools, and installs its conda trees as generations.",
         epilog="Exit codes: 0 done, 1 the job failed (nothing published changed), "
         "2 bad input (nothing written), 75 another run holds the lock.",
     )
@@ -28,7 +39,10 @@ def parser() -> argparse.ArgumentParser:
         "--sites", type=Path, default=Path("sites"), help="site files (default: sites)"
     )
     common.add_argument(
-        "--templates", type=Path, default=Path("templates"), help="templates (default: templates)"
+        "--templates",
+        type=Path,
+        default=None,
+        help="templates (default: ./templates, else the ones shipped beside pyherd)",
     )
     subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
@@ -49,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
-    paths = Paths(args.sites, args.templates, getattr(args, "out", None) or Path("modulefiles"))
+    templates = args.templates or (
+        Path("templates") if Path("templates").is_dir() else SHIPPED_TEMPLATES
+    )
+    paths = Paths(args.sites, templates, getattr(args, "out", None) or Path("modulefiles"))
     try:
         return int(args.run(args, paths))
     except ConfigError as exc:

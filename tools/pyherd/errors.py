@@ -48,3 +48,9 @@ class JobFailed(PyherdError):
     """The job failed; what was published before is untouched."""
 
     exit_code = EXIT_FAILED
+
+
+class Locked(PyherdError):
+    """Another run holds the lock; try later (cron-friendly)."""
+
+    exit_code = EXIT_LOCKED

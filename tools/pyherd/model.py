@@ -135,6 +135,7 @@ class SourceScript(Op):
     kind: ClassVar[str] = "source_sh"
     shell: str
     script: Value
+    optional: bool = False  # skipped when the script is absent (a tree not installed here)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyherd.build import build_site, unique
+from pyherd.conda.plan import TreePlan, plan_tree
 from pyherd.errors import ConfigError, Problem
 from pyherd.model import SiteModel
 from pyherd.render import render_site
@@ -24,6 +25,7 @@ class Paths:
 class Loaded:
     site: Site
     model: SiteModel
+    trees: tuple[TreePlan, ...] = ()
 
 
 def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
@@ -41,7 +43,7 @@ def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
             continue
         try:
             site = load_site(paths.sites, name)
-            loaded.append(Loaded(site, build_site(site)))
+            loaded.append(Loaded(site, build_site(site), plan_trees(site)))
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -49,5 +51,21 @@ def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
     return loaded
 
 
+def plan_trees(site: Site) -> tuple[TreePlan, ...]:
+    """Every tree's plan (reading its environment files); all problems in one ConfigError."""
+    if site.conda is None:
+        return ()
+    plans: list[TreePlan] = []
+    problems: list[Problem] = []
+    for tree in site.conda.trees:
+        try:
+            plans.append(plan_tree(site, tree))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(plans)
+
+
 def rendered(paths: Paths, item: Loaded) -> dict[str, str]:
-    return render_site(item.site, item.model, paths.templates)
+    return render_site(item.site, item.model, paths.templates, item.trees)

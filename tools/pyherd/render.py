@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from pyherd.conda.plan import TreePlan
 from pyherd.model import SiteModel
 from pyherd.site import Site
 from pyherd.syntax import FILTERS
@@ -53,10 +54,22 @@ def environment(templates_dir: Path, site_templates: Path | None) -> jinja2.Envi
     return env
 
 
-def render_site(site: Site, model: SiteModel, templates_dir: Path) -> dict[str, str]:
-    """Every file of the site, relative to the output root, with its text."""
+def site_environment(site: Site, templates_dir: Path) -> jinja2.Environment:
     site_templates = site.source_dir / "templates" if site.source_dir else None
-    env = environment(templates_dir, site_templates)
+    return environment(templates_dir, site_templates)
+
+
+def render_condarc(site: Site, plan: TreePlan, templates_dir: Path) -> str:
+    """The .condarc a tree's base prefix gets (also committed for review)."""
+    env = site_environment(site, templates_dir)
+    return env.get_template("conda/condarc.j2").render(plan=plan, site=site)
+
+
+def render_site(
+    site: Site, model: SiteModel, templates_dir: Path, trees: tuple[TreePlan, ...] = ()
+) -> dict[str, str]:
+    """Every file of the site, relative to the output root, with its text."""
+    env = site_environment(site, templates_dir)
     layout = Layout(site.name)
     lang = site.syntax
     folder = "lmod" if lang == "lua" else "tcl"
@@ -82,6 +95,10 @@ def render_site(site: Site, model: SiteModel, templates_dir: Path) -> dict[str, 
     for shared in model.shared:
         rel = posixpath.join(layout.modulepath, shared.path)
         files[rel] = env.get_template("tcl/conflicts.tcl.j2").render(shared=shared, site=site)
+    for plan in trees:
+        files[f"{layout.config_dir}/conda/{plan.tree}.condarc"] = env.get_template(
+            "conda/condarc.j2"
+        ).render(plan=plan, site=site)
     if site.properties:
         files[f"{layout.config_dir}/lmodrc.lua"] = env.get_template("lmod/lmodrc.lua.j2").render(
             site=site

@@ -132,6 +132,23 @@ class Bool(Type):
 
 
 @dataclass
+class Int(Type):
+    minimum: int = 0
+
+    def check(self, value: Any, path: KeyPath, ctx: _Context) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            ctx.fail(path, f"expected a whole number, got {_type_name(value)}")
+            return None
+        if value < self.minimum:
+            ctx.fail(path, f"must be at least {self.minimum}")
+            return None
+        return value
+
+    def describe(self) -> str:
+        return f"whole number >= {self.minimum}"
+
+
+@dataclass
 class ListOf(Type):
     item: Type
     scalar_ok: bool = False
@@ -343,6 +360,74 @@ MODULE = Record(
     description="a module and its versions",
 )
 
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+CHECKS = ListOf(LINE, scalar_ok=True)
+SPECS = ListOf(LINE)
+
+CONDA_ENV = Record(
+    {
+        "packages": Field(SPECS, "conda match specs: python=3.11, numpy >=1.26"),
+        "environment": Field(
+            LINE, "an environment.yml under sites/<site>/ (instead of packages): envs/x.yml"
+        ),
+        "channels": Field(ListOf(LINE), "channels for this env (default: the tree's)"),
+        "checks": Field(CHECKS, "commands that must succeed with this env's bin first on PATH"),
+    },
+    shorthand="environment",
+    description="a named env inside a tree",
+)
+
+TREE = Record(
+    {
+        "flavour": Field(
+            Str(choices=("miniforge", "miniconda", "anaconda")),
+            "what the tree is: miniforge (conda-forge, conda + mamba), miniconda (defaults, "
+            "conda), anaconda (defaults, the anaconda metapackage); sets the default channels "
+            "and base packages",
+            default="miniforge",
+        ),
+        "method": Field(
+            Str(choices=("rattler", "installer")),
+            "rattler: solve and install with py-rattler; installer: run the vendor's .sh",
+            default="rattler",
+        ),
+        "channels": Field(
+            ListOf(LINE), "channels to install from (default: conda.channels, else the flavour's)"
+        ),
+        "packages": Field(SPECS, "base env specs (default: the flavour's)"),
+        "environment": Field(LINE, "an environment.yml under sites/<site>/ for the base env"),
+        "mamba": Field(Bool(), "also install mamba (default: true for miniforge)", default=None),
+        "envs": Field(
+            MapOf(CONDA_ENV, NAME_RE, "an env name"),
+            "named envs inside the tree (an environment file, or a mapping)",
+            default=dict,
+        ),
+        "checks": Field(
+            CHECKS,
+            "commands that must succeed inside the tree before it is "
+            'published: python -c "import numpy"',
+            default=list,
+        ),
+        "keep": Field(
+            Int(minimum=1), "generations to keep (the current one always stays)", default=3
+        ),
+        "installer": Field(
+            Record(
+                {
+                    "url": Field(LINE, "https://, file:// or a local path of the .sh", True),
+                    "sha256": Field(
+                        Str(pattern=SHA256_RE, pattern_help="a sha256 (64 lowercase hex digits)"),
+                        "the installer's sha256; a mismatch refuses the install",
+                        True,
+                    ),
+                }
+            ),
+            "method installer: the vendor's installer, run with -b -p PREFIX",
+        ),
+    },
+    description="a conda tree installed as immutable generations",
+)
+
 PROPERTY_VALUE = Record(
     {
         "short": Field(LINE, "the short tag avail shows: (t)", required=True),
@@ -395,14 +480,35 @@ SITE = Record(
             Record(
                 {
                     "root": Field(LINE, "where trees live: <root>/<tree>/current", True),
-                    "channels": Field(ListOf(LINE), "default channels", default=list),
-                    "envs_dirs": Field(ListOf(ENV_VALUE), "where users' envs go", default=list),
+                    "channels": Field(
+                        ListOf(LINE),
+                        "users' default channels (names or URLs, file:// mirrors too), in order",
+                        default=list,
+                    ),
+                    "channel_priority": Field(
+                        Str(choices=("strict", "flexible", "disabled")),
+                        "channel priority for users and for pyherd's solves",
+                        default="strict",
+                    ),
+                    "envs_dirs": Field(
+                        ListOf(ENV_VALUE),
+                        "where users' envs go (default ${HOME}/.conda/envs: the tree is read-only)",
+                        default=list,
+                    ),
                     "pkgs_dirs": Field(
-                        ListOf(ENV_VALUE), "where users' package cache goes", default=list
+                        ListOf(ENV_VALUE),
+                        "where users' package cache goes (default ${HOME}/.conda/pkgs)",
+                        default=list,
+                    ),
+                    "trees": Field(
+                        MapOf(TREE, MODULE_NAME_RE, "a tree name"),
+                        "the trees pyherd installs under root, by name (the conda modules' "
+                        "`tree`); when given, every conda module's tree must be listed",
+                        default=dict,
                     ),
                 }
             ),
-            "conda settings the conda modules export",
+            "conda settings: trees to install, and what the conda modules and .condarc give users",
         ),
         "lmod": Field(
             Record(

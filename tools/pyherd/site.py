@@ -74,11 +74,47 @@ class PythonPolicy:
 
 
 @dataclass(frozen=True)
+class CondaEnvDef:
+    """A named env of a tree: specs inline or from an environment file."""
+
+    name: str
+    packages: tuple[str, ...] | None = None
+    environment: str | None = None
+    channels: tuple[str, ...] | None = None
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InstallerDef:
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class TreeDef:
+    """A conda tree pyherd installs as generations under `<root>/<name>/`."""
+
+    name: str
+    flavour: str = "miniforge"
+    method: str = "rattler"
+    channels: tuple[str, ...] | None = None
+    packages: tuple[str, ...] | None = None
+    environment: str | None = None
+    mamba: bool | None = None
+    envs: dict[str, CondaEnvDef] = field(default_factory=dict)
+    checks: tuple[str, ...] = ()
+    keep: int = 3
+    installer: InstallerDef | None = None
+
+
+@dataclass(frozen=True)
 class CondaSettings:
     root: str
     channels: tuple[str, ...] = ()
     envs_dirs: tuple[str, ...] = ()
     pkgs_dirs: tuple[str, ...] = ()
+    channel_priority: str = "strict"
+    trees: dict[str, TreeDef] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -205,6 +241,47 @@ def _env(block: dict[str, Any] | None) -> EnvBlock | None:
     )
 
 
+def _tuple(value: list[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _conda(conda: dict[str, Any]) -> CondaSettings:
+    trees = {}
+    for name, t in conda["trees"].items():
+        envs = {
+            env: CondaEnvDef(
+                env,
+                _tuple(e["packages"]),
+                e["environment"],
+                _tuple(e["channels"]),
+                tuple(e["checks"] or ()),
+            )
+            for env, e in t["envs"].items()
+        }
+        inst = t["installer"]
+        trees[name] = TreeDef(
+            name=name,
+            flavour=t["flavour"],
+            method=t["method"],
+            channels=_tuple(t["channels"]),
+            packages=_tuple(t["packages"]),
+            environment=t["environment"],
+            mamba=t["mamba"],
+            envs=envs,
+            checks=tuple(t["checks"]),
+            keep=t["keep"],
+            installer=InstallerDef(inst["url"], inst["sha256"]) if inst else None,
+        )
+    return CondaSettings(
+        conda["root"],
+        tuple(conda["channels"]),
+        tuple(conda["envs_dirs"]),
+        tuple(conda["pkgs_dirs"]),
+        conda["channel_priority"],
+        trees,
+    )
+
+
 def _freeze(name: str, file: str, data: dict[str, Any], located: Located, extras: Path) -> Site:
     modules = {}
     for key, m in data["modules"].items():
@@ -266,14 +343,7 @@ def _freeze(name: str, file: str, data: dict[str, Any], located: Located, extras
         python_policy=PythonPolicy(
             policy.get("pip_require_virtualenv"), policy.get("no_user_site")
         ),
-        conda=CondaSettings(
-            conda["root"],
-            tuple(conda["channels"]),
-            tuple(conda["envs_dirs"]),
-            tuple(conda["pkgs_dirs"]),
-        )
-        if conda
-        else None,
+        conda=_conda(conda) if conda else None,
         properties={
             prop: {
                 value: PropertyValue(p["short"], p["long"] or p["short"], p["color"], p["doc"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from pyherd.model import EnvRef, Value
@@ -66,4 +67,9 @@ def tcl_alias(value: Value) -> str:
     return tcl(tuple(re.sub(r"(\\+)\$", r"\1\\$", p) if isinstance(p, str) else p for p in value))
 
 
-FILTERS = {"lua": lua, "tcl": tcl, "tcl_alias": tcl_alias}
+def yaml(value: str) -> str:
+    """A YAML scalar: a JSON string is a valid double-quoted YAML scalar."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+FILTERS = {"lua": lua, "tcl": tcl, "tcl_alias": tcl_alias, "yaml": yaml}

@@ -3,3 +3,4 @@ help("Anaconda Python 3. Install your own packages with `pip install --user`,\no
 whatis("Description: Anaconda Python 3 with the common scientific packages")
 family("python")
 prepend_path("PATH", "/share/apps/anaconda-ci/anaconda-2023-03/current/bin")
+if isFile("/share/apps/anaconda-ci/anaconda-2023-03/current/etc/profile.d/conda.sh") then source_sh("bash", "/share/apps/anaconda-ci/anaconda-2023-03/current/etc/profile.d/conda.sh") end

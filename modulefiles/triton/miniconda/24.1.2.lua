@@ -3,3 +3,4 @@ help("module load miniconda\nconda create -n ENV_NAME python pip ...\nsource act
 whatis("Description: Miniconda, for your own conda environments")
 family("python")
 prepend_path("PATH", "/share/apps/anaconda-ci/miniconda-24.1.2/current/bin")
+if isFile("/share/apps/anaconda-ci/miniconda-24.1.2/current/etc/profile.d/conda.sh") then source_sh("bash", "/share/apps/anaconda-ci/miniconda-24.1.2/current/etc/profile.d/conda.sh") end

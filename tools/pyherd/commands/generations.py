@@ -1,0 +1,59 @@
+"""List a conda tree's generations: id, date, status, packages, disk use, current.
+
+`size` counts each file once within the generation (hard links from the shared
+package cache included); `own` is what only this generation holds, which is what
+removing it would free.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pyherd.commands.conda_site import add_tree_arguments, load_tree
+from pyherd.conda.generations import TreeDir, disk_usage
+from pyherd.project import Paths
+
+NAME = "generations"
+HELP = "list a conda tree's generations and which one is current"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_tree_arguments(parser)
+
+
+def human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
+
+
+def run(args: argparse.Namespace, paths: Paths) -> int:
+    plan, _ = load_tree(args, paths)
+    tree = TreeDir(plan.tree_dir)
+    gens = tree.list()
+    if not gens:
+        print(f"{plan.tree}: no generations in {tree.generations_dir}")
+        return 0
+    current = tree.current_id()
+    usage = disk_usage(gens)
+    rows = [("", "id", "created", "status", "packages", "size", "own")]
+    for g in gens:
+        u = usage[g.id]
+        rows.append(
+            (
+                "*" if g.id == current else "",
+                str(g.id),
+                g.created,
+                g.status,
+                str(g.package_count),
+                human(u.size),
+                human(u.own),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return 0

@@ -1,0 +1,1 @@
+"""The conda engine: tree plans, installs as generations, rollback and garbage collection."""

@@ -1,0 +1,239 @@
+"""Install a tree as a new generation: build beside `current`, check, then swap.
+
+Order of work, and what each failure leaves:
+  solve (worker; nothing written) → install into generations/<id> → .condarc →
+  records → seal permissions → health checks → status "ready" → swap `current` →
+  collect beyond `keep`.
+Until the swap, `current` and every published generation are untouched; a run that
+dies part-way leaves an incomplete generation that the next run removes.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyherd
+from pyherd.conda import checks, generations, vendor
+from pyherd.conda.engine import run_worker
+from pyherd.conda.generations import Generation, TreeDir
+from pyherd.conda.plan import EnvPlan, TreePlan
+from pyherd.errors import ConfigError, JobFailed
+from pyherd.faults import checkpoint
+from pyherd.lock import TreeLock
+from pyherd.progress import Progress
+
+
+@dataclass
+class Outcome:
+    tree: str
+    generation: int
+    previous: int | None
+    packages: int
+    seconds: float
+    collected: list[int] = field(default_factory=list)
+    cleaned: list[int] = field(default_factory=list)
+
+
+def _platform() -> str:
+    machine = platform.machine()
+    return {"x86_64": "linux-64", "aarch64": "linux-aarch64", "ppc64le": "linux-ppc64le"}.get(
+        machine, "linux-64"
+    )
+
+
+def check_root(plan: TreePlan, allow_world_writable: bool) -> None:
+    """Refuse a root (or tree directory) that anyone may write into."""
+    for path in (plan.root, plan.tree_dir):
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if mode & stat.S_IWOTH and not allow_world_writable:
+            raise JobFailed(
+                f"{path} is world-writable (mode {stat.S_IMODE(mode):o}): anyone could replace "
+                "what users run; fix its mode or pass --allow-world-writable"
+            )
+
+
+def solve_request(plan: TreePlan, prefix: Path, envs: tuple[EnvPlan, ...], progress: bool) -> dict:
+    return {
+        "op": "build",
+        "cache_dir": str(plan.pkgs_cache),
+        "channel_priority": plan.channel_priority,
+        "platform": _platform(),
+        "show_progress": progress,
+        "envs": [
+            {
+                "name": env.name,
+                "prefix": str(prefix / env.subdir) if env.subdir else str(prefix),
+                "channels": list(env.channels),
+                "specs": list(env.specs),
+            }
+            for env in envs
+        ],
+    }
+
+
+def worker_failure(plan: TreePlan, result: dict[str, Any]) -> Exception:
+    """Map a worker failure to ConfigError (a bad spec: exit 2) or JobFailed (exit 1)."""
+    env = next((e for e in plan.all_envs() if e.name == result.get("env")), None)
+    if result.get("stage") == "spec" and env is not None and result.get("spec_index") is not None:
+        where = env.where[result["spec_index"]]
+        return ConfigError(where.problem(f"not a valid package spec: {result['error']}"))
+    what = {"solve": "solving", "install": "installing", "spec": "reading specs"}.get(
+        result.get("stage", ""), "the py-rattler worker"
+    )
+    label = f" env {env.name}" if env is not None else ""
+    channels = (
+        f" (channels: {', '.join(env.channels)})" if env and result["stage"] == "solve" else ""
+    )
+    return JobFailed(f"tree {plan.tree}{label}: {what} failed{channels}: {result['error']}")
+
+
+def install(
+    plan: TreePlan,
+    condarc: str,
+    *,
+    allow_world_writable: bool = False,
+    progress: Progress | None = None,
+) -> Outcome:
+    progress = progress or Progress()
+    started = time.monotonic()
+    check_root(plan, allow_world_writable)
+    tree = TreeDir(plan.tree_dir)
+    tree.generations_dir.mkdir(parents=True, exist_ok=True)
+    with TreeLock(tree.lock_file):
+        cleaned = clean_incomplete(tree)
+        gid = tree.next_id()
+        prefix = tree.generations_dir / str(gid)
+        previous = tree.current_id()
+        progress.step(f"{plan.tree}: building generation {gid} in {prefix}")
+        try:
+            _build(plan, prefix, progress)
+        except BaseException:
+            vendor.remove_tree(prefix)  # never half-built on disk when we can help it
+            raise
+        checkpoint("built")
+        log = prefix / ".pyherd" / "checks.log"
+        record = _record(plan, gid, prefix, "building")
+        (prefix / ".condarc").write_text(condarc)
+        generations.seal(prefix)
+        progress.step(f"{plan.tree}: running health checks")
+        try:
+            for env in plan.all_envs():
+                env_prefix = prefix / env.subdir if env.subdir else prefix
+                checks.run_checks(env_prefix, env.checks, f"{plan.tree}:{env.name}", log)
+        except JobFailed as exc:
+            record.update(status="failed", reason=str(exc))
+            generations.write_record(prefix, record)
+            raise
+        checkpoint("checked")
+        record["status"] = "ready"
+        generations.write_record(prefix, record)
+        checkpoint("before-swap")
+        tree.swap(gid)
+        checkpoint("swapped")
+        progress.step(f"{plan.tree}: current -> generation {gid}")
+        collected = collect(tree, plan.keep)
+    return Outcome(
+        plan.tree,
+        gid,
+        previous,
+        sum(len(p) for p in record["packages"].values()),
+        time.monotonic() - started,
+        collected,
+        cleaned,
+    )
+
+
+def _build(plan: TreePlan, prefix: Path, progress: Progress) -> None:
+    envs = plan.all_envs()
+    if plan.method == "installer":
+        assert plan.installer is not None
+        progress.step(f"{plan.tree}: fetching and verifying {plan.installer.url}")
+        script = vendor.fetch(plan.installer, plan.downloads)
+        log = plan.tree_dir / f".installer-{os.getpid()}.log"
+        progress.step(f"{plan.tree}: running {script.name} -b -p {prefix}")
+        try:
+            vendor.run_installer(script, prefix, log)
+        finally:
+            if prefix.is_dir():
+                (prefix / ".pyherd").mkdir(exist_ok=True)
+                if log.exists():
+                    os.replace(log, prefix / ".pyherd" / "installer.log")
+        envs = plan.envs
+    if not envs:
+        return
+    progress.step(f"{plan.tree}: solving and installing {', '.join(e.name for e in envs)}")
+    result = run_worker(
+        solve_request(plan, prefix, envs, progress.enabled), quiet=not progress.enabled
+    )
+    if not result["ok"]:
+        raise worker_failure(plan, result)
+
+
+def _record(plan: TreePlan, gid: int, prefix: Path, status: str) -> dict[str, Any]:
+    packages: dict[str, Any] = {}
+    for env in plan.all_envs():
+        env_prefix = prefix / env.subdir if env.subdir else prefix
+        found = generations.installed_packages(env_prefix)
+        packages[env.name] = found
+        (prefix / ".pyherd").mkdir(exist_ok=True)
+        (prefix / ".pyherd" / f"{env.name}.explicit.txt").write_text(
+            generations.explicit_lines(found)
+        )
+    return {
+        "id": gid,
+        "site": plan.site,
+        "tree": plan.tree,
+        "status": status,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "method": plan.method,
+        "flavour": plan.flavour,
+        "pyherd": pyherd.__version__,
+        "installer": {"url": plan.installer.url, "sha256": plan.installer.sha256}
+        if plan.installer
+        else None,
+        "specs": {env.name: list(env.specs) for env in plan.all_envs()},
+        "channels": {env.name: list(env.channels) for env in plan.all_envs()},
+        "packages": packages,
+    }
+
+
+def clean_incomplete(tree: TreeDir) -> list[int]:
+    """Remove generations a killed run left half-built (call with the lock held)."""
+    tree.sweep_trash()
+    current = tree.current_id()
+    removed = []
+    for gen in tree.list():
+        if gen.status in ("incomplete", "building") and gen.id != current:
+            tree.remove(gen)
+            removed.append(gen.id)
+    return removed
+
+
+def collect(tree: TreeDir, keep: int) -> list[int]:
+    """Remove all but the newest `keep` ready generations, failed ones too; never current."""
+    current = tree.current_id()
+    gens = tree.list()
+    ready = [g for g in gens if g.ready]
+    keep_ids = {g.id for g in ready[-keep:]} | ({current} if current is not None else set())
+    removed = []
+    for gen in gens:
+        if gen.id not in keep_ids and gen.status != "building":
+            tree.remove(gen)
+            removed.append(gen.id)
+    return removed
+
+
+def pick(tree: TreeDir, gid: int) -> Generation:
+    gen = tree.generation(gid)
+    if not gen.path.is_dir():
+        raise JobFailed(f"{tree.path}: no generation {gid}")
+    return gen
