@@ -7,6 +7,7 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -339,3 +340,63 @@ def test_module_gives_conda_activate_and_unload_leaves_nothing(
     assert f"activated py2 {env_bin}" in result.stdout
     assert f"sourced {p.tree / 'generations/1/envs/py2'}" in result.stdout
     assert result.stdout.rstrip().endswith("CLEAN"), result.stdout + result.stderr
+
+
+def test_environment_file_errors_name_the_file_and_line(tmp_path: Path, channel: Channel):
+    p = Project(tmp_path, channel)
+    envs = tmp_path / "sites/s/envs"
+    envs.mkdir(parents=True)
+    (envs / "a.yml").write_text(
+        "name: a\ndependencies:\n  - python=3.11\n  - pip:\n    - requests\n"
+    )
+    p.write(channel.url, extra="        a: envs/a.yml")
+    result = p.install()
+    assert result.returncode == 2
+    assert "sites/s/envs/a.yml:4: dependencies[1]: pip dependencies are not installed" in (
+        result.stderr
+    )
+    (envs / "a.yml").write_text("name: a\ndependencies:\n  - python=3.11\n  - numpy\n")
+    assert p.install().returncode == 0
+    assert (p.tree / "current/envs/a/lib/python/site-packages/numpy/__init__.py").is_file()
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path, channel: Channel):
+    import pty
+    import subprocess
+
+    p = Project(tmp_path, channel)
+    quiet = p.install()
+    assert quiet.returncode == 0 and quiet.stderr == ""  # cron: no TTY, no progress
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyherd",
+            "install",
+            "main",
+            "--site",
+            "s",
+            "--templates",
+            TEMPLATES,
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=300,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"running health checks" in shown and b"current -> generation 2" in shown

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyherd.errors import ConfigError, Problem
-from pyherd.yamlload import load_yaml
+from pyherd.yamlload import format_path, load_yaml
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def read_env_file(path: Path, display: str) -> EnvFile:
 
     def fail(key: tuple, message: str) -> None:
         file, line = located.where(key)
-        problems.append(Problem(file or display, line, ".".join(map(str, key)), message))
+        problems.append(Problem(file or display, line, format_path(key), message))
 
     if not isinstance(data, dict):
         raise ConfigError(Problem(display, 1, "", "an environment file must be a mapping"))
