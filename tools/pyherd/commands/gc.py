@@ -10,7 +10,7 @@ import argparse
 
 from pyherd.commands.conda_site import add_tree_arguments, load_tree
 from pyherd.conda.generations import TreeDir
-from pyherd.conda.install import clean_incomplete, collect
+from pyherd.conda.install import clean_incomplete, collect, collectable
 from pyherd.errors import ConfigError
 from pyherd.lock import TreeLock
 from pyherd.project import Paths
@@ -36,11 +36,8 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
         return 0
     with TreeLock(tree.lock_file):
         if args.dry_run:
-            current = tree.current_id()
-            gens = tree.list()
-            kept = {g.id for g in [g for g in gens if g.ready][-keep:]} | {current}
-            doomed = [g.id for g in gens if g.id not in kept]
-            print(f"{plan.tree}: would remove {', '.join(map(str, doomed)) or 'nothing'}")
+            doomed = [str(g.id) for g in collectable(tree, keep)]
+            print(f"{plan.tree}: would remove {', '.join(doomed) or 'nothing'}")
             return 0
         removed = clean_incomplete(tree) + collect(tree, keep)
     print(f"{plan.tree}: removed {', '.join(map(str, sorted(removed))) or 'nothing'} (keep {keep})")

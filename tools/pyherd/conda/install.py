@@ -71,7 +71,7 @@ def solve_request(plan: TreePlan, prefix: Path, envs: tuple[EnvPlan, ...], progr
         "envs": [
             {
                 "name": env.name,
-                "prefix": str(prefix / env.subdir) if env.subdir else str(prefix),
+                "prefix": str(env.prefix_in(prefix)),
                 "channels": list(env.channels),
                 "specs": list(env.specs),
             }
@@ -127,8 +127,7 @@ def install(
         progress.step(f"{plan.tree}: running health checks")
         try:
             for env in plan.all_envs():
-                env_prefix = prefix / env.subdir if env.subdir else prefix
-                checks.run_checks(env_prefix, env.checks, f"{plan.tree}:{env.name}", log)
+                checks.run_checks(env.prefix_in(prefix), env.checks, f"{plan.tree}:{env.name}", log)
         except JobFailed as exc:
             record.update(status="failed", reason=str(exc))
             generations.write_record(prefix, record)
@@ -181,8 +180,7 @@ def _build(plan: TreePlan, prefix: Path, progress: Progress) -> None:
 def _record(plan: TreePlan, gid: int, prefix: Path, status: str) -> dict[str, Any]:
     packages: dict[str, Any] = {}
     for env in plan.all_envs():
-        env_prefix = prefix / env.subdir if env.subdir else prefix
-        found = generations.installed_packages(env_prefix)
+        found = generations.installed_packages(env.prefix_in(prefix))
         packages[env.name] = found
         (prefix / ".pyherd").mkdir(exist_ok=True)
         (prefix / ".pyherd" / f"{env.name}.explicit.txt").write_text(
@@ -218,18 +216,20 @@ def clean_incomplete(tree: TreeDir) -> list[int]:
     return removed
 
 
-def collect(tree: TreeDir, keep: int) -> list[int]:
-    """Remove all but the newest `keep` ready generations, failed ones too; never current."""
+def collectable(tree: TreeDir, keep: int) -> list[Generation]:
+    """All but the newest `keep` ready generations, failed ones too; never current."""
     current = tree.current_id()
     gens = tree.list()
-    ready = [g for g in gens if g.ready]
-    keep_ids = {g.id for g in ready[-keep:]} | ({current} if current is not None else set())
-    removed = []
-    for gen in gens:
-        if gen.id not in keep_ids and gen.status != "building":
-            tree.remove(gen)
-            removed.append(gen.id)
-    return removed
+    keep_ids = {g.id for g in [g for g in gens if g.ready][-keep:]} | {current}
+    return [g for g in gens if g.id not in keep_ids and g.status != "building"]
+
+
+def collect(tree: TreeDir, keep: int) -> list[int]:
+    """Remove what `collectable` names (call with the lock held)."""
+    doomed = collectable(tree, keep)
+    for gen in doomed:
+        tree.remove(gen)
+    return [g.id for g in doomed]
 
 
 def pick(tree: TreeDir, gid: int) -> Generation:

@@ -46,6 +46,9 @@ class EnvPlan:
     where: tuple[Where, ...]  # one per spec
     checks: tuple[str, ...]
 
+    def prefix_in(self, generation: Path) -> Path:
+        return generation / self.subdir if self.subdir else generation
+
 
 @dataclass(frozen=True)
 class TreePlan:
