@@ -38,6 +38,7 @@ test: $(STAMP) test-tools
 bench: $(STAMP)
 	$(BIN)/python bench/render_bench.py
 	$(BIN)/python bench/conda_bench.py
+	$(BIN)/python bench/autoupdate_bench.py
 
 venv: $(STAMP)
 
@@ -46,8 +47,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# Debian's lmod as a package; environment-modules unpacked beside it (the two conflict in apt).
-test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked
+# Debian's lmod as a package; environment-modules unpacked beside it (the two conflict in apt);
+# systemd-analyze (Debian's systemd, not started) verifies the autoupdate units `pyherd cron` prints.
+test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze
+
+/usr/bin/systemd-analyze:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null
 
 $(LMOD_CMD):
 	$(SUDO) apt-get update -qq

@@ -58,20 +58,11 @@ def disk(root: Path) -> int:
     return total
 
 
-def install(work: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one `pyherd install`."""
+def pyherd(work: Path, *args: str) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB, pyherd or its worker) of one `pyherd ARGS --site b`."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
-    cmd = [
-        sys.executable,
-        "-m",
-        "pyherd",
-        "install",
-        "main",
-        "--site",
-        "b",
-        "--templates",
-        str(ROOT / "templates"),
-    ]
+    cmd = [sys.executable, "-m", "pyherd", *args, "--site", "b"]
+    cmd += ["--templates", str(ROOT / "templates")]
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -79,8 +70,22 @@ def install(work: Path) -> tuple[float, int]:
         wall = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status) != 0:
             err.seek(0)
-            raise SystemExit(f"install failed: {err.read().decode()}")
+            raise SystemExit(f"pyherd {' '.join(args)} failed: {err.read().decode()}")
     return wall, usage.ru_maxrss
+
+
+def write_site(work: Path, chan: Channel) -> Path:
+    """sites/b.yaml in `work`: tree `main` (spec `app`, autoupdate on); its root."""
+    (work / "sites").mkdir(parents=True)
+    root = work / "root"
+    (work / "sites/b.yaml").write_text(
+        "module_tool: lmod\n"
+        f'conda:\n  root: {root}\n  channels: ["{chan.url}"]\n'
+        '  trees:\n    main:\n      packages: [app]\n      checks: ["python -c pass"]\n'
+        "      keep: 5\n      autoupdate: true\n"
+        "modules:\n  conda:\n    kind: conda\n    tree: main\n"
+    )
+    return root
 
 
 def main() -> None:
@@ -95,18 +100,10 @@ def main() -> None:
         first_t, second_t, first_d, second_d, rss = [], [], [], [], []
         for run in range(RUNS):
             work = base / f"run{run}"
-            (work / "sites").mkdir(parents=True)
-            root = work / "root"
-            (work / "sites/b.yaml").write_text(
-                "module_tool: lmod\n"
-                f'conda:\n  root: {root}\n  channels: ["{chan.url}"]\n'
-                '  trees:\n    main:\n      packages: [app]\n      checks: ["python -c pass"]\n'
-                "      keep: 5\n"
-                "modules:\n  conda:\n    kind: conda\n    tree: main\n"
-            )
-            w1, r1 = install(work)
+            root = write_site(work, chan)
+            w1, r1 = pyherd(work, "install", "main")
             d1 = disk(root)
-            w2, r2 = install(work)
+            w2, r2 = pyherd(work, "install", "main")
             d2 = disk(root) - d1
             first_t.append(w1)
             second_t.append(w2)

@@ -122,6 +122,7 @@ class Channel:
         files: dict[str, str] | None = None,
         build: str = "0",
         subdir: str = "noarch",
+        build_number: int = 0,
     ) -> Path:
         files = files if files is not None else {f"share/{name}/{name}.txt": f"{name} {version}\n"}
         target = self.path / subdir / f"{name}-{version}-{build}.tar.bz2"
@@ -129,7 +130,7 @@ class Channel:
             "name": name,
             "version": version,
             "build": build,
-            "build_number": 0,
+            "build_number": build_number,
             "depends": list(depends),
             "subdir": subdir,
             "timestamp": 1700000000000,

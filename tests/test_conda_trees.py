@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from condachannel import Channel
+from condaproject import TEMPLATES, Project, site_yaml
 from conftest import ROOT, run_pyherd
 from pyherd.lock import TreeLock
-
-TEMPLATES = str(ROOT / "templates")
 
 
 @pytest.fixture(scope="module")
@@ -27,60 +26,6 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> Channel:
     chan.add("bigdata", "1.0", files={f"share/bigdata/{i}.dat": "x" * 4096 for i in range(8)})
     chan.index()
     return chan
-
-
-def site_yaml(root: Path, channel: str, tool: str = "lmod", **tree: str) -> str:
-    checks = tree.get("checks", '[\'python -c "import numpy"\', "conda --version"]')
-    extra = tree.get("extra", "")
-    return f"""\
-module_tool: {tool}
-conda:
-  root: {root}
-  channels: ["{channel}"]
-  trees:
-    main:
-      packages: {tree.get("packages", '["python=3.11", numpy, bigdata]')}
-      checks: {checks}
-      keep: {tree.get("keep", "3")}
-      envs:
-        py2:
-          packages: ["python=2.7"]
-{extra}
-modules:
-  conda:
-    kind: conda
-    module: "conda/{{version}}"
-    tree: main
-    versions: ["1"]
-"""
-
-
-class Project:
-    """A sites/ dir with one site `s` whose tree `main` installs under root/."""
-
-    def __init__(self, tmp: Path, channel: Channel, tool: str = "lmod", **tree: str):
-        self.dir = tmp
-        self.root = tmp / "root"
-        self.tree = self.root / "main"
-        (tmp / "sites").mkdir(exist_ok=True)
-        self.write(channel.url, tool, **tree)
-
-    def write(self, channel_url: str, tool: str = "lmod", **tree: str) -> None:
-        (self.dir / "sites" / "s.yaml").write_text(site_yaml(self.root, channel_url, tool, **tree))
-
-    def run(self, *args: str, env: dict[str, str] | None = None):
-        return run_pyherd(*args, "--site", "s", "--templates", TEMPLATES, cwd=self.dir, env=env)
-
-    def install(self, *extra: str, env: dict[str, str] | None = None):
-        return self.run("install", "main", *extra, env=env)
-
-    def current(self) -> str | None:
-        link = self.tree / "current"
-        return os.readlink(link) if link.is_symlink() else None
-
-    def generation_ids(self) -> list[str]:
-        gens = self.tree / "generations"
-        return sorted(p.name for p in gens.iterdir()) if gens.is_dir() else []
 
 
 def test_install_publishes_a_checked_sealed_generation(tmp_path: Path, channel: Channel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import MODULEFILES, make_sites, render_sites, run_pyherd
+from conftest import MODULEFILES, ROOT, make_sites, render_sites, run_pyherd
+from pyherd.project import Paths, load_sites
 
 TREE = MODULEFILES / "iceberg"
 
@@ -75,9 +76,9 @@ def test_a_new_anaconda_release_joins_every_conflict_line(tmp_path, modulecmd):
     assert result.returncode == 2
     assert "env 'anaconda3-2.5.0' is not in conda.trees.conda.envs" in result.stderr
     iceberg = iceberg.replace(
-        "        anaconda3-2.4.0: envs/anaconda3-2.4.0.yml\n",
-        "        anaconda3-2.4.0: envs/anaconda3-2.4.0.yml\n"
-        "        anaconda3-2.5.0: envs/anaconda3-2.5.0.yml\n",
+        "        anaconda3-2.4.0: {environment: envs/anaconda3-2.4.0.yml, frozen: true}\n",
+        "        anaconda3-2.4.0: {environment: envs/anaconda3-2.4.0.yml, frozen: true}\n"
+        "        anaconda3-2.5.0: {environment: envs/anaconda3-2.5.0.yml, frozen: true}\n",
     )
     env_file = tmp_path / "sites/iceberg/envs/anaconda3-2.5.0.yml"
     env_file.write_text(env_file.with_name("anaconda3-2.4.0.yml").read_text().replace("2.4", "2.5"))
@@ -96,3 +97,22 @@ def test_a_new_anaconda_release_joins_every_conflict_line(tmp_path, modulecmd):
     )
     script = "module load apps/python/anaconda2-2.3.0; module load apps/python/anaconda3-2.5.0"
     assert "conflict" in modulecmd.run(script, [tree]).stderr.lower()
+
+
+def test_cron_keeps_root_and_python2_current_and_never_touches_anaconda_envs():
+    """Seed 003: conda-autoupdate.sh updates the root and python2 envs from cron."""
+    item = load_sites(Paths(ROOT / "sites", ROOT / "templates", MODULEFILES), ["iceberg"])[0]
+    (tree,) = item.trees
+    assert tree.autoupdate
+    frozen = {env.name: env.frozen for env in tree.all_envs()}
+    assert frozen == {
+        "base": False,
+        "python2": False,
+        "anaconda2-2.3.0": True,
+        "anaconda2-2.4.0": True,
+        "anaconda3-2.3.0": True,
+        "anaconda3-2.4.0": True,
+    }
+    crontab = run_pyherd("cron", "--site", "iceberg", "--only", "crontab").stdout
+    assert "\n17 3 * * * cd " in crontab
+    assert "autoupdate --site iceberg --quiet --log /usr/local/packages6/.autoupdate.log" in crontab

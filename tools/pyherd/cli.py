@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import import_module
 from pathlib import Path
 
 from pyherd import __version__
-from pyherd.commands import (
-    gc,
-    generations,
-    install,
-    lint,
-    render,
-    rollback,
-    schema,
-    show,
-    validate,
-)
 from pyherd.errors import ConfigError, PyherdError
 from pyherd.project import Paths
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-COMMANDS = (validate, render, lint, show, schema, install, generations, rollback, gc)
+# name -> one-line help; the module pyherd.commands.<name> is imported only when run,
+# so a cron job's no-op does not pay for every other command's imports.
+COMMANDS = {
+    "validate": "check site files without writing anything",
+    "render": "render modulefiles for one or every site",
+    "lint": "load and unload every rendered module under the real tools",
+    "show": "print the resolved model of one module",
+    "schema": "describe every key of a site file",
+    "install": "install a conda tree as a new generation and make it current",
+    "generations": "list a conda tree's generations and which one is current",
+    "rollback": "make an earlier generation of a conda tree current again",
+    "gc": "remove old generations of a conda tree (never the current one)",
+    "autoupdate": "re-solve trees marked autoupdate; publish a new generation only if changed",
+    "cron": "print the crontab lines and systemd units that run autoupdate",
+}
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser; only the command named in `argv` (if any) is imported and fully built."""
     top = argparse.ArgumentParser(
         prog="pyherd",
         description="Describe a site once in sites/<site>.yaml; pyherd renders its modulefiles, "
@@ -45,22 +50,28 @@ def parser() -> argparse.ArgumentParser:
         help="templates (default: ./templates, else the ones shipped beside pyherd)",
     )
     subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
+    chosen = next((word for word in argv if word in COMMANDS), None)
+    for name, help_text in COMMANDS.items():
+        command = import_module(f"pyherd.commands.{name}") if name == chosen else None
         sub = subs.add_parser(
-            command.NAME,
+            name,
             parents=[common],
-            help=command.HELP,
-            description=command.__doc__,
+            help=help_text,
+            description=command.__doc__ if command else help_text,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        command.add_arguments(sub)
-        sub.set_defaults(run=command.run)
+        if command is not None:
+            command.add_arguments(sub)
+            sub.set_defaults(run=command.run)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = parser().parse_args(argv)
+        args = parser(argv).parse_args(argv)
+        if not hasattr(args, "run"):  # an option's value looked like a command name
+            args = parser([args.command]).parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
     templates = args.templates or (
@@ -80,3 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `pyherd ... | head`: the reader left; not our failure
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a full disk or a lost mount: say so, without a traceback
+        print(f"pyherd {args.command}: {exc}", file=sys.stderr)
+        return 1

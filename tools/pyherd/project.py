@@ -9,7 +9,6 @@ from pyherd.build import build_site, unique
 from pyherd.conda.plan import TreePlan, plan_tree
 from pyherd.errors import ConfigError, Problem
 from pyherd.model import SiteModel
-from pyherd.render import render_site
 from pyherd.schema import suggest
 from pyherd.site import Site, load_site, site_names
 
@@ -68,4 +67,6 @@ def plan_trees(site: Site) -> tuple[TreePlan, ...]:
 
 
 def rendered(paths: Paths, item: Loaded) -> dict[str, str]:
+    from pyherd.render import render_site  # jinja2 is imported only by commands that render
+
     return render_site(item.site, item.model, paths.templates, item.trees)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from pyherd import schedule
 from pyherd.errors import Problem
 from pyherd.yamlload import KeyPath, Located, format_path
 
@@ -60,6 +62,7 @@ class Str(Type):
     pattern: re.Pattern[str] | None = None
     pattern_help: str = ""
     allow_newline: bool = True
+    validator: Callable[[str], str | None] | None = None  # returns the problem, if any
 
     def check(self, value: Any, path: KeyPath, ctx: _Context) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -78,6 +81,10 @@ class Str(Type):
             return None
         if self.pattern and not self.pattern.match(text):
             ctx.fail(path, f"{text!r} is not {self.pattern_help or 'valid'}")
+            return None
+        problem = self.validator(text) if self.validator else None
+        if problem:
+            ctx.fail(path, problem)
             return None
         return text
 
@@ -233,6 +240,12 @@ class Record(Type):
                 out[name] = spec.default() if callable(spec.default) else spec.default
         return out
 
+    def defaults(self) -> dict[str, Any]:
+        """The record as an absent key gives it: every field at its default."""
+        return {
+            n: f.default() if callable(f.default) else f.default for n, f in self.fields.items()
+        }
+
     def describe(self) -> str:
         return "mapping" + (f" (or a {self.shorthand} alone)" if self.shorthand else "")
 
@@ -372,6 +385,12 @@ CONDA_ENV = Record(
         ),
         "channels": Field(ListOf(LINE), "channels for this env (default: the tree's)"),
         "checks": Field(CHECKS, "commands that must succeed with this env's bin first on PATH"),
+        "frozen": Field(
+            Bool(),
+            "autoupdate carries this env into each new generation unchanged (a release env, "
+            "never modified once published); `pyherd install` still solves it afresh",
+            default=False,
+        ),
     },
     shorthand="environment",
     description="a named env inside a tree",
@@ -411,6 +430,12 @@ TREE = Record(
         "keep": Field(
             Int(minimum=1), "generations to keep (the current one always stays)", default=3
         ),
+        "autoupdate": Field(
+            Bool(),
+            "`pyherd autoupdate` (cron) re-solves this tree and publishes a new generation when "
+            "the solution changed and the checks pass (method rattler only)",
+            default=False,
+        ),
         "installer": Field(
             Record(
                 {
@@ -426,6 +451,39 @@ TREE = Record(
         ),
     },
     description="a conda tree installed as immutable generations",
+)
+
+
+def _schedule_problem(text: str) -> str | None:
+    try:
+        schedule.parse(text)
+    except schedule.ScheduleError as exc:
+        return str(exc)
+    return None
+
+
+AUTOUPDATE = Record(
+    {
+        "schedule": Field(
+            Str(allow_newline=False, validator=_schedule_problem),
+            "when cron / the systemd timer runs it: 5 cron fields or @daily, @weekly, ...",
+            default="17 3 * * *",
+        ),
+        "pins": Field(
+            ListOf(Str(pattern=NAME_RE, pattern_help="a package name")),
+            "packages never upgraded automatically: held at the version and build installed",
+            default=list,
+        ),
+        "max_changes": Field(
+            Int(minimum=1),
+            "hold an update that changes more packages than this for a human (exit 1)",
+        ),
+        "log": Field(
+            Str(allow_newline=False, pattern=re.compile(r"^/"), pattern_help="an absolute path"),
+            "the file each run appends its report to (default: <root>/.autoupdate.log)",
+        ),
+        "mailto": Field(LINE, "MAILTO for the crontab: who gets cron's mail"),
+    }
 )
 
 PROPERTY_VALUE = Record(
@@ -499,6 +557,11 @@ SITE = Record(
                         ListOf(ENV_VALUE),
                         "where users' package cache goes (default ${HOME}/.conda/pkgs)",
                         default=list,
+                    ),
+                    "autoupdate": Field(
+                        AUTOUPDATE,
+                        "how `pyherd autoupdate` (cron) keeps the trees marked autoupdate current",
+                        default=AUTOUPDATE.defaults,
                     ),
                     "trees": Field(
                         MapOf(TREE, MODULE_NAME_RE, "a tree name"),

@@ -82,6 +82,7 @@ class CondaEnvDef:
     environment: str | None = None
     channels: tuple[str, ...] | None = None
     checks: tuple[str, ...] = ()
+    frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,18 @@ class TreeDef:
     checks: tuple[str, ...] = ()
     keep: int = 3
     installer: InstallerDef | None = None
+    autoupdate: bool = False
+
+
+@dataclass(frozen=True)
+class AutoupdateSettings:
+    """conda.autoupdate: the cron schedule, pins and the change limit."""
+
+    schedule: str
+    pins: tuple[str, ...] = ()
+    max_changes: int | None = None
+    log: str | None = None
+    mailto: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,7 @@ class CondaSettings:
     pkgs_dirs: tuple[str, ...] = ()
     channel_priority: str = "strict"
     trees: dict[str, TreeDef] = field(default_factory=dict)
+    autoupdate: AutoupdateSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +260,7 @@ def _tuple(value: list[str] | None) -> tuple[str, ...] | None:
 
 
 def _conda(conda: dict[str, Any]) -> CondaSettings:
+    auto = conda["autoupdate"]
     trees = {}
     for name, t in conda["trees"].items():
         envs = {
@@ -255,6 +270,7 @@ def _conda(conda: dict[str, Any]) -> CondaSettings:
                 e["environment"],
                 _tuple(e["channels"]),
                 tuple(e["checks"] or ()),
+                bool(e["frozen"]),
             )
             for env, e in t["envs"].items()
         }
@@ -271,6 +287,7 @@ def _conda(conda: dict[str, Any]) -> CondaSettings:
             checks=tuple(t["checks"]),
             keep=t["keep"],
             installer=InstallerDef(inst["url"], inst["sha256"]) if inst else None,
+            autoupdate=t["autoupdate"],
         )
     return CondaSettings(
         conda["root"],
@@ -279,6 +296,9 @@ def _conda(conda: dict[str, Any]) -> CondaSettings:
         tuple(conda["pkgs_dirs"]),
         conda["channel_priority"],
         trees,
+        AutoupdateSettings(
+            auto["schedule"], tuple(auto["pins"]), auto["max_changes"], auto["log"], auto["mailto"]
+        ),
     )
 
 

@@ -15,9 +15,6 @@ from pyherd.errors import ConfigError
 from pyherd.lock import TreeLock
 from pyherd.project import Paths
 
-NAME = "gc"
-HELP = "remove old generations of a conda tree (never the current one)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_tree_arguments(parser)

@@ -2,7 +2,8 @@
 
 `size` counts each file once within the generation (hard links from the shared
 package cache included); `own` is what only this generation holds, which is what
-removing it would free.
+removing it would free. A ready generation that `rollback` moved away from shows
+as `rolled-back`: autoupdate will not publish its solution again by itself.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ import argparse
 from pyherd.commands.conda_site import add_tree_arguments, load_tree
 from pyherd.conda.generations import TreeDir, disk_usage
 from pyherd.project import Paths
-
-NAME = "generations"
-HELP = "list a conda tree's generations and which one is current"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +45,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
                 "*" if g.id == current else "",
                 str(g.id),
                 g.created,
-                g.status,
+                "rolled-back" if (g.record or {}).get("rolled_back") else g.status,
                 str(g.package_count),
                 human(u.size),
                 human(u.own),

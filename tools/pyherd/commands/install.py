@@ -19,9 +19,6 @@ from pyherd.conda.install import check_root, install, solve_request, worker_fail
 from pyherd.conda.plan import TreePlan
 from pyherd.project import Paths
 
-NAME = "install"
-HELP = "install a conda tree as a new generation and make it current"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_tree_arguments(parser)

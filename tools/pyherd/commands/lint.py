@@ -17,9 +17,6 @@ from pyherd.errors import JobFailed
 from pyherd.lint import lint_site
 from pyherd.project import Paths, load_sites
 
-NAME = "lint"
-HELP = "load and unload every rendered module under the real tools"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", action="append", help="a site name (repeatable; default: all)")

@@ -17,10 +17,7 @@ from pyherd.errors import JobFailed
 from pyherd.project import Paths, load_sites, rendered
 from pyherd.render import Layout
 from pyherd.site import site_names
-from pyherd.writer import diff, plan_write, read_manifest, write_files
-
-NAME = "render"
-HELP = "render modulefiles for one or every site"
+from pyherd.writer import Plan, diff, plan_write, read_manifest, write_files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,8 +65,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
                 f"{item.site.name}: {len(plan.changes)} to change, {len(plan.unchanged)} unchanged"
             )
         else:
-            done = write_files(paths.out, files, layout.manifest)
-            state.record(paths.out, layout.config_dir, inputs, [*files, layout.manifest])
+            done = write_site(paths, item.site.name, files, inputs)
             print(
                 f"{item.site.name}: {len(done.create)} created, {len(done.update)} updated, "
                 f"{len(done.remove)} removed, {len(done.unchanged)} unchanged"
@@ -80,6 +76,14 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     if args.check:
         print(f"up to date: {', '.join(item.site.name for item, _ in outputs)}")
     return 0
+
+
+def write_site(paths: Paths, site: str, files: dict[str, str], inputs: str) -> Plan:
+    """Write one site's rendered files (change-only) and record the render state."""
+    layout = Layout(site)
+    done = write_files(paths.out, files, layout.manifest)
+    state.record(paths.out, layout.config_dir, inputs, [*files, layout.manifest])
+    return done
 
 
 def _all_current(paths: Paths, names: list[str] | None, inputs: str) -> bool:

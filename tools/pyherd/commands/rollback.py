@@ -1,22 +1,23 @@
 """Point a conda tree's `current` back at an earlier ready generation (one rename).
 
 Without --to, the newest ready generation older than the current one. Users who
-load the module afterwards get it; nothing is reinstalled or deleted.
+load the module afterwards get it; nothing is reinstalled or deleted. The
+generation rolled back from is marked, and autoupdate will not publish that exact
+solution again by itself; rolling forward to it with --to clears the mark.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
+from typing import Any
 
 from pyherd.commands.conda_site import add_tree_arguments, load_tree
-from pyherd.conda.generations import TreeDir
+from pyherd.conda.generations import TreeDir, write_record
 from pyherd.conda.install import pick
 from pyherd.errors import JobFailed
 from pyherd.lock import TreeLock
 from pyherd.project import Paths
-
-NAME = "rollback"
-HELP = "make an earlier generation of a conda tree current again"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,5 +49,23 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
             print(f"would point {tree.current_link} at generation {target.id} (now {current})")
             return 0
         tree.swap(target.id)
+        _mark(tree, current, {"at": time.strftime("%Y-%m-%d %H:%M:%S %z"), "to": target.id})
+        _mark(tree, target.id, None)
     print(f"{plan.tree}: generation {target.id} is current (was {current})")
     return 0
+
+
+def _mark(tree: TreeDir, gid: int | None, rolled_back: dict[str, Any] | None) -> None:
+    """Note on a generation that it was rolled back from, so autoupdate never republishes
+    it by itself (None clears the note: rolling forward to it is a human's choice)."""
+    if gid is None:
+        return
+    gen = tree.generation(gid)
+    if gen.record is None or gen.record.get("rolled_back") == rolled_back:
+        return
+    record = dict(gen.record)
+    if rolled_back is None:
+        record.pop("rolled_back", None)
+    else:
+        record["rolled_back"] = rolled_back
+    write_record(gen.path, record)

@@ -7,9 +7,6 @@ import argparse
 from pyherd.project import Paths
 from pyherd.schema import SITE, describe
 
-NAME = "schema"
-HELP = "describe every key of a site file"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     del parser

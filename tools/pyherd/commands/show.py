@@ -13,9 +13,6 @@ from pyherd.model import EnvRef, ModuleSpec
 from pyherd.project import Paths, load_sites
 from pyherd.schema import suggest
 
-NAME = "show"
-HELP = "print the resolved model of one module"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", required=True, help="the site name")

@@ -9,9 +9,6 @@ import argparse
 
 from pyherd.project import Paths, load_sites
 
-NAME = "validate"
-HELP = "check site files without writing anything"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", action="append", help="a site name (repeatable; default: all)")

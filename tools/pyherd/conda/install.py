@@ -61,7 +61,14 @@ def check_root(plan: TreePlan, allow_world_writable: bool) -> None:
             )
 
 
-def solve_request(plan: TreePlan, prefix: Path, envs: tuple[EnvPlan, ...], progress: bool) -> dict:
+def solve_request(
+    plan: TreePlan,
+    prefix: Path,
+    envs: tuple[EnvPlan, ...],
+    progress: bool,
+    extra: dict[str, dict[str, Any]] | None = None,
+) -> dict:
+    """The worker's build request; `extra` adds per-env keys (specs, constraints, expect)."""
     return {
         "op": "build",
         "cache_dir": str(plan.pkgs_cache),
@@ -74,6 +81,7 @@ def solve_request(plan: TreePlan, prefix: Path, envs: tuple[EnvPlan, ...], progr
                 "prefix": str(env.prefix_in(prefix)),
                 "channels": list(env.channels),
                 "specs": list(env.specs),
+                **(extra or {}).get(env.name, {}),
             }
             for env in envs
         ],
@@ -83,12 +91,21 @@ def solve_request(plan: TreePlan, prefix: Path, envs: tuple[EnvPlan, ...], progr
 def worker_failure(plan: TreePlan, result: dict[str, Any]) -> Exception:
     """Map a worker failure to ConfigError (a bad spec: exit 2) or JobFailed (exit 1)."""
     env = next((e for e in plan.all_envs() if e.name == result.get("env")), None)
-    if result.get("stage") == "spec" and env is not None and result.get("spec_index") is not None:
-        where = env.where[result["spec_index"]]
+    index = result.get("spec_index")
+    if (
+        result.get("stage") == "spec"
+        and env is not None
+        and index is not None
+        and index < len(env.where)
+    ):
+        where = env.where[index]
         return ConfigError(where.problem(f"not a valid package spec: {result['error']}"))
-    what = {"solve": "solving", "install": "installing", "spec": "reading specs"}.get(
-        result.get("stage", ""), "the py-rattler worker"
-    )
+    what = {
+        "solve": "solving",
+        "install": "installing",
+        "spec": "reading specs",
+        "verify": "verifying packages",
+    }.get(result.get("stage", ""), "the py-rattler worker")
     label = f" env {env.name}" if env is not None else ""
     channels = (
         f" (channels: {', '.join(env.channels)})" if env and result["stage"] == "solve" else ""
@@ -110,36 +127,8 @@ def install(
     tree.generations_dir.mkdir(parents=True, exist_ok=True)
     with TreeLock(tree.lock_file):
         cleaned = clean_incomplete(tree)
-        gid = tree.next_id()
-        prefix = tree.generations_dir / str(gid)
         previous = tree.current_id()
-        progress.step(f"{plan.tree}: building generation {gid} in {prefix}")
-        try:
-            _build(plan, prefix, progress)
-        except BaseException:
-            vendor.remove_tree(prefix)  # never half-built on disk when we can help it
-            raise
-        checkpoint("built")
-        log = prefix / ".pyherd" / "checks.log"
-        record = _record(plan, gid, prefix, "building")
-        (prefix / ".condarc").write_text(condarc)
-        generations.seal(prefix)
-        progress.step(f"{plan.tree}: running health checks")
-        try:
-            for env in plan.all_envs():
-                checks.run_checks(env.prefix_in(prefix), env.checks, f"{plan.tree}:{env.name}", log)
-        except JobFailed as exc:
-            record.update(status="failed", reason=str(exc))
-            generations.write_record(prefix, record)
-            raise
-        checkpoint("checked")
-        record["status"] = "ready"
-        generations.write_record(prefix, record)
-        checkpoint("before-swap")
-        tree.swap(gid)
-        checkpoint("swapped")
-        progress.step(f"{plan.tree}: current -> generation {gid}")
-        collected = collect(tree, plan.keep)
+        gid, record, collected = publish_new(plan, condarc, tree, progress)
     return Outcome(
         plan.tree,
         gid,
@@ -151,7 +140,55 @@ def install(
     )
 
 
-def _build(plan: TreePlan, prefix: Path, progress: Progress) -> None:
+def publish_new(
+    plan: TreePlan,
+    condarc: str,
+    tree: TreeDir,
+    progress: Progress,
+    extra: dict[str, dict[str, Any]] | None = None,
+) -> tuple[int, dict[str, Any], list[int]]:
+    """Build, check and publish the next generation (lock held); its id, record, collected.
+
+    Any failure before the swap leaves `current` as it was: a build that fails is
+    removed at once, one that fails its checks is kept as "failed" for its log.
+    """
+    gid = tree.next_id()
+    prefix = tree.generations_dir / str(gid)
+    progress.step(f"{plan.tree}: building generation {gid} in {prefix}")
+    try:
+        try:
+            _build(plan, prefix, progress, extra)
+            checkpoint("built")
+            record = _record(plan, gid, prefix, "building")
+            (prefix / ".condarc").write_text(condarc)
+            generations.seal(prefix)
+        except BaseException:
+            vendor.remove_tree(prefix)  # never half-built on disk when we can help it
+            raise
+        progress.step(f"{plan.tree}: running health checks")
+        log = prefix / ".pyherd" / "checks.log"
+        try:
+            for env in plan.all_envs():
+                checks.run_checks(env.prefix_in(prefix), env.checks, f"{plan.tree}:{env.name}", log)
+        except JobFailed as exc:
+            record.update(status="failed", reason=str(exc))
+            generations.write_record(prefix, record)
+            raise
+        checkpoint("checked")
+        record["status"] = "ready"
+        generations.write_record(prefix, record)
+    except OSError as exc:  # a full disk, a lost mount: the generation is not published
+        raise JobFailed(f"tree {plan.tree}: generation {gid} not published: {exc}") from exc
+    checkpoint("before-swap")
+    tree.swap(gid)
+    checkpoint("swapped")
+    progress.step(f"{plan.tree}: current -> generation {gid}")
+    return gid, record, collect(tree, plan.keep)
+
+
+def _build(
+    plan: TreePlan, prefix: Path, progress: Progress, extra: dict[str, dict[str, Any]] | None
+) -> None:
     envs = plan.all_envs()
     if plan.method == "installer":
         assert plan.installer is not None
@@ -171,7 +208,7 @@ def _build(plan: TreePlan, prefix: Path, progress: Progress) -> None:
         return
     progress.step(f"{plan.tree}: solving and installing {', '.join(e.name for e in envs)}")
     result = run_worker(
-        solve_request(plan, prefix, envs, progress.enabled), quiet=not progress.enabled
+        solve_request(plan, prefix, envs, progress.enabled, extra), quiet=not progress.enabled
     )
     if not result["ok"]:
         raise worker_failure(plan, result)
@@ -199,6 +236,7 @@ def _record(plan: TreePlan, gid: int, prefix: Path, status: str) -> dict[str, An
         if plan.installer
         else None,
         "specs": {env.name: list(env.specs) for env in plan.all_envs()},
+        "checks": {env.name: list(env.checks) for env in plan.all_envs()},
         "channels": {env.name: list(env.channels) for env in plan.all_envs()},
         "packages": packages,
     }

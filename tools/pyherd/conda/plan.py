@@ -45,6 +45,7 @@ class EnvPlan:
     specs: tuple[str, ...]
     where: tuple[Where, ...]  # one per spec
     checks: tuple[str, ...]
+    frozen: bool = False  # autoupdate carries it over unchanged
 
     def prefix_in(self, generation: Path) -> Path:
         return generation / self.subdir if self.subdir else generation
@@ -66,6 +67,7 @@ class TreePlan:
     envs_dirs: tuple[str, ...]
     pkgs_dirs: tuple[str, ...]
     site_file: str
+    autoupdate: bool = False
 
     @property
     def tree_dir(self) -> Path:
@@ -134,6 +136,13 @@ def plan_tree(site: Site, tree: str) -> TreePlan:
                 (*base_path, "method"), "method installer needs `installer` (url and sha256)"
             )
         )
+    if t.method == "installer" and t.autoupdate:
+        problems.append(
+            site.problem(
+                (*base_path, "autoupdate"),
+                "an installer tree is a fixed vendor release; autoupdate needs method rattler",
+            )
+        )
     if t.method == "rattler" and t.installer is not None:
         problems.append(site.problem((*base_path, "installer"), "only for method: installer"))
     default_channels, default_specs, default_mamba = FLAVOURS[t.flavour]
@@ -185,6 +194,7 @@ def plan_tree(site: Site, tree: str) -> TreePlan:
         envs_dirs=site.conda.envs_dirs or (f"{home}/envs",),
         pkgs_dirs=site.conda.pkgs_dirs or (f"{home}/pkgs",),
         site_file=site.file,
+        autoupdate=t.autoupdate,
     )
 
 
@@ -246,4 +256,4 @@ def _env(
     solver = tuple(url for c in (channels or tree_channels) for url in solver_channel(c))
     name = env.name if env is not None else "base"
     subdir = f"envs/{env.name}" if env is not None else ""
-    return EnvPlan(name, subdir, solver, specs, where, checks)
+    return EnvPlan(name, subdir, solver, specs, where, checks, env is not None and env.frozen)

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,7 +26,9 @@ def _open(url: str) -> BinaryIO:
         path = urllib.parse.unquote(parsed.path) if parsed.scheme else url
         return open(path, "rb")
     if parsed.scheme in ("http", "https"):
-        return urllib.request.urlopen(url, timeout=60)
+        from urllib.request import urlopen  # http.client and friends: only when downloading
+
+        return urlopen(url, timeout=60)
     raise JobFailed(f"{url}: unsupported URL scheme {parsed.scheme!r}")
 
 

@@ -1,6 +1,11 @@
 """The one place py-rattler runs: solve and install envs, or index a local channel.
 
-Run as `python -m pyherd.conda.worker REQUEST.json RESULT.json`. py-rattler can
+Run as `python -m pyherd.conda.worker REQUEST.json RESULT.json`. A build request
+may carry, per env, `constraints` (pins), `current` (installed name -> version, so
+the result can order versions with conda's own rules) and `expect` (the solution
+the caller already checked: a different one fails instead of being installed).
+Local (file://) packages are checked against their channel's sha256 before use,
+which py-rattler does not do for them. py-rattler can
 crash at interpreter exit after all work is done (FACTS.md), so the worker writes
 its result file first and leaves with os._exit; the parent trusts the result file,
 not the exit status, and never imports rattler itself.
@@ -9,10 +14,12 @@ not the exit status, and never imports rattler itself.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import sys
 import traceback
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +63,17 @@ async def _build(req: dict[str, Any]) -> dict[str, Any]:
                 platforms=[req["platform"], "noarch"] if req.get("platform") else None,
                 virtual_packages=virtual,
                 channel_priority=priority,
+                constraints=env.get("constraints") or None,
             )
         except Exception as exc:
             raise StageError("solve", env["name"], _first_line(exc)) from None
+        if "expect" in env and sorted(map(list, _triples(records))) != sorted(env["expect"]):
+            raise StageError(
+                "solve",
+                env["name"],
+                "the channels changed after the update was checked; nothing was built, "
+                "the next run will see the new packages",
+            )
         solved.append((env, records))
     checkpoint("worker-solved")
     if req.get("solve_only"):
@@ -66,12 +81,15 @@ async def _build(req: dict[str, Any]) -> dict[str, Any]:
             "ok": True,
             "solved": {
                 env["name"]: [
-                    [r.name.normalized, str(r.version), str(r.build), str(r.channel or "")]
-                    for r in records
+                    [*t, str(r.channel or "")]
+                    for t, r in zip(_triples(records), records, strict=True)
                 ]
                 for env, records in solved
             },
+            "order": {env["name"]: _order(rattler, env, records) for env, records in solved},
         }
+    for env, records in solved:
+        _verify_local(env["name"], records, Path(req["cache_dir"]))
     counts = {}
     for env, records in solved:
         try:
@@ -86,6 +104,50 @@ async def _build(req: dict[str, Any]) -> dict[str, Any]:
         counts[env["name"]] = len(records)
         checkpoint(f"worker-installed-{env['name']}")
     return {"ok": True, "installed": counts}
+
+
+def _triples(records: list[Any]) -> list[tuple[str, str, str]]:
+    return [(r.name.normalized, str(r.version), str(r.build)) for r in records]
+
+
+def _order(rattler: Any, env: dict[str, Any], records: list[Any]) -> dict[str, int]:
+    """For packages also in `current` at another version: 1 newer now, -1 older, 0 equal."""
+    current = env.get("current") or {}
+    order = {}
+    for name, version, _build in _triples(records):
+        old = current.get(name)
+        if old is not None and old != version:
+            a, b = rattler.Version(version), rattler.Version(old)
+            order[name] = (a > b) - (a < b)
+    return order
+
+
+def _verify_local(env: str, records: list[Any], cache: Path) -> None:
+    """A local package must match its channel's sha256 (or md5) before it is unpacked.
+
+    One already in the package cache was checked when it got there, and py-rattler
+    uses the cached copy whatever the file now holds, so only new ones are read.
+    """
+    for r in records:
+        url = str(r.url)
+        algo, want = ("sha256", r.sha256) if r.sha256 else ("md5", r.md5)
+        cached = cache / f"{r.name.normalized}-{r.version}-{r.build}"
+        if not url.startswith("file://") or want is None or cached.is_dir():
+            continue
+        digest = hashlib.new(algo)
+        try:
+            with open(urllib.parse.unquote(urllib.parse.urlparse(url).path), "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+        except OSError as exc:
+            raise StageError("verify", env, f"{url}: {exc.strerror or exc}") from None
+        if digest.digest() != bytes(want):
+            raise StageError(
+                "verify",
+                env,
+                f"{url}: {algo} mismatch (the channel index says {bytes(want).hex()}, the file "
+                f"has {digest.hexdigest()}): the package is corrupt or was replaced after indexing",
+            )
 
 
 async def _index(req: dict[str, Any]) -> dict[str, Any]:
