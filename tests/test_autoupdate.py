@@ -170,6 +170,19 @@ def test_unsatisfiable_pin_fails_and_users_keep_the_old_tree(tmp_path, channel, 
     assert_untouched(p, lmod)
 
 
+def test_unreachable_channel_fails_and_users_keep_the_old_tree(tmp_path, channel, lmod):
+    p = project(tmp_path, channel)
+    channel.path.rename(channel.path.with_name("moved"))  # a mirror that went away
+    try:
+        result = p.autoupdate("--quiet")
+    finally:
+        channel.path.with_name("moved").rename(channel.path)
+    assert result.returncode == 1
+    assert f"solving failed (channels: {channel.url})" in result.stderr
+    assert p.generation_ids() == ["1"]
+    assert_untouched(p, lmod)
+
+
 def test_corrupt_package_is_refused_before_it_is_unpacked(tmp_path, channel, lmod):
     p = project(tmp_path, channel)
     publish_numpy(channel)
