@@ -6,7 +6,7 @@ import pytest
 
 from conftest import run_pyherd
 
-SUBCOMMANDS = ["validate", "render", "lint", "show", "schema"]
+SUBCOMMANDS = ["validate", "render", "lint", "show", "schema", "autoupdate", "cron", "wheels"]
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)

@@ -486,6 +486,34 @@ AUTOUPDATE = Record(
     }
 )
 
+WHEELHOUSE = Record(
+    {
+        "root": Field(
+            Str(allow_newline=False, pattern=re.compile(r"^/"), pattern_help="an absolute path"),
+            "the wheelhouse: <root>/<arch>/*.whl, indexed under <root>/simple and <root>/.index",
+            True,
+        ),
+        "archs": Field(
+            ListOf(Str(pattern=NAME_RE, pattern_help="an architecture name")),
+            "wheel directories: generic (pure and portable wheels) and CPU-specific ones "
+            "(x86-64-v3, x86-64-v4); a node of an arch installs from it, then generic",
+            default=lambda: ["generic"],
+        ),
+        "default_arch": Field(
+            Str(pattern=NAME_RE), "the arch when the arch variable is unset", default="generic"
+        ),
+        "arch_variable": Field(
+            Str(pattern=ENV_NAME_RE, pattern_help="an environment variable name"),
+            "the variable naming a node's arch (the Alliance's is RSNT_ARCH)",
+            default="PYHERD_WHEEL_ARCH",
+        ),
+        "local_tag": Field(
+            Str(pattern=re.compile(r"^[a-z0-9]+$"), pattern_help="lowercase letters and digits"),
+            "the local version tag site wheels carry: 1.26.4+computecanada",
+        ),
+    }
+)
+
 PROPERTY_VALUE = Record(
     {
         "short": Field(LINE, "the short tag avail shows: (t)", required=True),
@@ -573,6 +601,7 @@ SITE = Record(
             ),
             "conda settings: trees to install, and what the conda modules and .condarc give users",
         ),
+        "wheelhouse": Field(WHEELHOUSE, "the site's precompiled wheels for pip and avail_wheels"),
         "lmod": Field(
             Record(
                 {

@@ -121,6 +121,15 @@ class AutoupdateSettings:
 
 
 @dataclass(frozen=True)
+class WheelhouseSettings:
+    root: str
+    archs: tuple[str, ...] = ("generic",)
+    default_arch: str = "generic"
+    arch_variable: str = "PYHERD_WHEEL_ARCH"
+    local_tag: str | None = None
+
+
+@dataclass(frozen=True)
 class CondaSettings:
     root: str
     channels: tuple[str, ...] = ()
@@ -157,6 +166,7 @@ class Site:
     vars: dict[str, str] = field(default_factory=dict)
     python_policy: PythonPolicy = PythonPolicy()
     conda: CondaSettings | None = None
+    wheelhouse: WheelhouseSettings | None = None
     properties: dict[str, dict[str, PropertyValue]] = field(default_factory=dict)
     conflicts: dict[str, ConflictSet] = field(default_factory=dict)
     modules: dict[str, ModuleDef] = field(default_factory=dict)
@@ -364,6 +374,15 @@ def _freeze(name: str, file: str, data: dict[str, Any], located: Located, extras
             policy.get("pip_require_virtualenv"), policy.get("no_user_site")
         ),
         conda=_conda(conda) if conda else None,
+        wheelhouse=WheelhouseSettings(
+            wheels["root"],
+            tuple(wheels["archs"]),
+            wheels["default_arch"],
+            wheels["arch_variable"],
+            wheels["local_tag"],
+        )
+        if (wheels := data["wheelhouse"])
+        else None,
         properties={
             prop: {
                 value: PropertyValue(p["short"], p["long"] or p["short"], p["color"], p["doc"])

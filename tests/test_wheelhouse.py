@@ -1,0 +1,269 @@
+"""The wheelhouse index (pyherd wheels index) and avail_wheels, with real pip in a venv."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_pyherd
+from wheelfactory import make_wheel
+
+LINUX = "cp311-cp311-linux_x86_64"
+AVAIL = [sys.executable, "-c", "import sys; from pyherd.wheelhouse.avail import main; "
+         "sys.exit(main())"]  # fmt: skip
+
+
+def site(root: Path, archs: str = "[generic, x86-64-v3]") -> str:
+    return textwrap.dedent(f"""\
+        module_tool: lmod
+        wheelhouse:
+          root: {root}
+          archs: {archs}
+          arch_variable: RSNT_ARCH
+          local_tag: site
+        modules:
+          python:
+            kind: python
+            versions: ["3.11.5"]
+            prefix: /opt/python/{{version}}
+        """)
+
+
+@pytest.fixture
+def house(tmp_path: Path) -> Path:
+    """A project dir with sites/w.yaml and a wheelhouse under wh/ of a few wheels."""
+    root = tmp_path / "wh"
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites/w.yaml").write_text(site(root))
+    make_wheel(root / "generic", "numpy", "1.26.4+site", LINUX)
+    make_wheel(root / "generic", "numpy", "1.25.0+site", LINUX)
+    make_wheel(root / "x86-64-v3", "numpy", "1.26.4+site", LINUX, marker="v3")
+    make_wheel(root / "generic", "numpy", "1.26.4+site", "cp310-cp310-linux_x86_64")
+    make_wheel(root / "generic", "netCDF4", "1.5.8+site", "cp310-cp310-linux_x86_64")
+    make_wheel(root / "generic", "h5netcdf", "0.7.4+site", "py2.py3-none-any",
+               requires_python=">=3.7")  # fmt: skip
+    make_wheel(root / "generic", "qiskit", "1.2.4+site", "cp38-abi3-linux_x86_64")
+    return tmp_path
+
+
+def wheels(house: Path, *args: str):
+    return run_pyherd("wheels", *args, "--site", "w", cwd=house)
+
+
+def avail(house: Path, *args: str, **env: str):
+    clean = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "RSNT_ARCH")}
+    full = {**clean, "PYTHONPATH": str(ROOT / "tools"), "PYHERD_WHEELHOUSE": str(house / "wh")}
+    return subprocess.run(AVAIL + list(args), capture_output=True, text=True, env={**full, **env})
+
+
+def index_files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for base in (root / "simple", root / ".index")
+        for p in base.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_index_serves_pip_the_arch_build_first(house: Path, tmp_path: Path):
+    result = wheels(house, "index")
+    assert result.returncode == 0, result.stderr
+    assert "w: 7 wheels, 7 read;" in result.stdout
+    page = (house / "wh/simple/x86-64-v3/numpy/index.html").read_text()
+    assert page.index("../../../x86-64-v3/numpy-1.26.4+site-") < page.index("../../../generic/")
+    assert "#sha256=" in page
+    h5 = (house / "wh/simple/generic/h5netcdf/index.html").read_text()
+    assert 'data-requires-python="&gt;=3.7"' in h5
+    assert "x86-64-v3" not in (house / "wh/simple/generic/numpy/index.html").read_text()
+    # real pip, isolated from this machine's settings, installs through the index
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    pip = subprocess.run(
+        [str(env_dir / "bin/pip"), "install", "--disable-pip-version-check", "--index-url",
+         (house / "wh/simple/x86-64-v3").as_uri() + "/", "numpy", "h5netcdf"],
+        capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PIP_CONFIG_FILE": "/dev/null"},
+    )  # fmt: skip
+    assert pip.returncode == 0, pip.stderr
+    shown = subprocess.run(
+        [str(env_dir / "bin/python"), "-c", "import numpy; print(numpy.__version__, numpy.MARKER)"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert shown.stdout.split() == ["1.26.4+site", "v3"]
+
+
+def test_rerun_reads_and_writes_nothing_and_a_new_wheel_touches_its_pages(house: Path):
+    assert wheels(house, "index").returncode == 0
+    root = house / "wh"
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+    again = wheels(house, "index")
+    assert "7 wheels, 0 read; 0 index files written" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()} == before
+    make_wheel(root / "generic", "scipy", "1.13.0+site", LINUX)
+    dry = wheels(house, "index", "--dry-run")
+    assert f"would write {root / 'simple/generic/scipy/index.html'}" in dry.stdout
+    assert not (root / "simple/generic/scipy").exists()
+    added = wheels(house, "index")
+    assert "8 wheels, 1 read; 6 index files written" in added.stdout
+    assert (root / "simple/x86-64-v3/scipy/index.html").is_file()
+    assert '<a href="scipy/">scipy</a>' in (root / "simple/generic/index.html").read_text()
+    assert (root / "simple/generic/numpy/index.html").stat().st_mtime_ns == before[
+        root / "simple/generic/numpy/index.html"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("corrupt", "bad-2.0-py3-none-any.whl: corrupt or unreadable"),
+        ("version", "METADATA says version '2.1', the file name 2.0"),
+        ("name", "METADATA names project 'other', the file name 'bad'"),
+        ("not-a-dir", "x86-64-v3: cannot list it"),
+    ],
+)
+def test_bad_wheels_fail_and_leave_the_previous_index(house: Path, damage: str, message: str):
+    assert wheels(house, "index").returncode == 0
+    root = house / "wh"
+    before = index_files(root)
+    generic = root / "generic"
+    if damage == "corrupt":
+        make_wheel(generic, "bad", "2.0").write_bytes(b"PK\x03\x04 truncated")
+    elif damage == "version":
+        make_wheel(generic, "bad", "2.0", meta_version="2.1")
+    elif damage == "name":
+        make_wheel(generic, "bad", "2.0", meta_name="other")
+    else:
+        for wheel in (root / "x86-64-v3").iterdir():
+            wheel.unlink()
+        (root / "x86-64-v3").rmdir()
+        (root / "x86-64-v3").write_text("a file where a directory should be")
+    result = wheels(house, "index")
+    assert result.returncode == 1
+    assert message in result.stderr and "the index is unchanged" in result.stderr
+    assert index_files(root) == before
+
+
+def test_bad_wheelhouse_config_is_exit_2(house: Path):
+    (house / "sites/w.yaml").write_text(site(house / "wh", archs="[x86-64-v3, simple]"))
+    result = wheels(house, "index")
+    assert result.returncode == 2
+    assert "sites/w.yaml:4: wheelhouse.archs: must include generic" in result.stderr
+    assert "'simple' holds the index" in result.stderr
+
+
+TABLES = {
+    (): """\
+        name      version    python    arch
+        --------  ---------  --------  ---------
+        h5netcdf  0.7.4      py2,py3   generic
+        netCDF4   1.5.8      cp310     generic
+        numpy     1.26.4     cp311     x86-64-v3
+        numpy     1.26.4     cp311     generic
+        numpy     1.26.4     cp310     generic
+        qiskit    1.2.4      cp38      generic
+        """,
+    ("*CDF*",): """\
+        name      version    python    arch
+        --------  ---------  --------  -------
+        h5netcdf  0.7.4      py2,py3   generic
+        netCDF4   1.5.8      cp310     generic
+        """,
+    ("numpy==1.25", "-a", "generic"): """\
+        name    version    python    arch
+        ------  ---------  --------  -------
+        numpy   1.25.0     cp311     generic
+        """,
+    ("numpy", "-p", "3.11", "--all-versions", "--condense"): """\
+        name    version    python    arch
+        ------  ---------  --------  -----------------
+        numpy   1.26.4     cp311     x86-64-v3,generic
+        numpy   1.25.0     cp311     generic
+        """,
+    ("numpy>=1.21.*", "-p", "3.10"): """\
+        name    version    python    arch
+        ------  ---------  --------  -------
+        numpy   1.26.4     cp310     generic
+        """,
+    ("-n", "qiskit", "nosuch", "-p", "3.12", "--not-available"): """\
+        name    version    python    arch
+        ------  ---------  --------  -------
+        qiskit  1.2.4      cp38      generic
+        nosuch
+        """,
+    ("qiskit", "nosuch", "--not-available-only"): """\
+        name    version    python    arch
+        ------  ---------  --------  ------
+        nosuch
+        """,
+    ("numpy", "-v", "1.25", "--column", "name", "localversion", "abi", "--format", "tsv"): """\
+        name\tlocalversion\tabi
+        numpy\tsite\tcp311
+        """,
+    ("h5netcdf", "--format", "github"): """\
+        | name     | version | python  | arch    |
+        |----------|---------|---------|---------|
+        | h5netcdf | 0.7.4   | py2,py3 | generic |
+        """,
+    ("netcdf4", "--raw"): """\
+        netCDF4-1.5.8+site-cp310-cp310-linux_x86_64.whl
+        """,
+}
+
+
+@pytest.mark.parametrize("args", list(TABLES), ids=lambda a: " ".join(a) or "default")
+def test_avail_wheels_output(house: Path, args: tuple[str, ...]):
+    assert wheels(house, "index").returncode == 0
+    result = avail(house, *args, RSNT_ARCH="x86-64-v3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == textwrap.dedent(TABLES[args])
+    assert result.stderr == ""
+
+
+def test_avail_wheels_defaults_follow_the_venv_and_read_requirements(house: Path, tmp_path):
+    assert wheels(house, "index").returncode == 0
+    env_dir = tmp_path / "v"
+    env_dir.mkdir()
+    (env_dir / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.10.14\n")
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("# pinned\nnumpy>=1.20  # any\n-e .\nmissing-pkg==1\n")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "x"\ndependencies = ["h5netcdf", "qiskit<1"]\n')
+    result = avail(house, "-r", str(reqs), str(pyproject), "--not-available",
+                   VIRTUAL_ENV=str(env_dir))  # fmt: skip
+    assert result.stdout == textwrap.dedent("""\
+        name            version    python    arch
+        --------------  ---------  --------  -------
+        numpy           1.26.4     cp310     generic
+        h5netcdf        0.7.4      py2,py3   generic
+        missing-pkg==1
+        qiskit<1
+        """)
+
+
+def test_stale_or_missing_index_falls_back_to_a_scan(house: Path):
+    missing = avail(house, "numpy", "-p", "3.11", "--all-archs")
+    assert "the index of" in missing.stderr and "is missing" in missing.stderr
+    assert missing.stdout.splitlines()[2:] == [
+        "numpy   1.26.4     cp311     x86-64-v3",
+        "numpy   1.26.4     cp311     generic",
+    ]
+    assert wheels(house, "index").returncode == 0
+    os.utime(house / "wh/generic", ns=(0, 1 << 62))  # a wheel copied in after indexing
+    stale = avail(house, "numpy", "-p", "3.11")
+    assert "older than its wheels" in stale.stderr
+    assert "numpy   1.26.4     cp311     generic" in stale.stdout
+
+
+def test_avail_wheels_without_a_wheelhouse_says_how(house: Path):
+    result = subprocess.run(
+        AVAIL, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "tools")},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "no wheelhouse: load a python module, or give --wheelhouse DIR" in result.stderr

@@ -1,0 +1,1 @@
+"""Wheelhouses: indexing, listing (avail_wheels) and, later, building site wheels."""

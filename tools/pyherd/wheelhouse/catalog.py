@@ -1,0 +1,107 @@
+"""One wheel as a row of the compact index: what `avail_wheels` shows, parsed once.
+
+The index writer parses each wheel's file name (and reads its METADATA); readers
+get the finished columns from tab-separated lines and never parse a version
+unless asked to filter by one. Shared by the writer and `avail_wheels`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+COLUMNS = ("name", "version", "localversion", "build", "python", "abi", "platform", "arch")
+_WHEEL = re.compile(
+    r"^(?P<name>[^-]+)-(?P<version>[^-]+)(?:-(?P<build>\d[^-]*))?"
+    r"-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$"
+)
+
+
+class BadWheelName(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # as the project spells it (from METADATA when indexed)
+    version: str  # public version, without the local tag
+    localversion: str  # the local tag (computecanada), or ""
+    build: str
+    python: str  # cp311, or py2,py3
+    abi: str
+    platform: str
+    arch: str  # the wheelhouse directory it is in
+    file: str
+    requires_python: str = ""
+    sha256: str = ""
+
+    def column(self, name: str) -> str:
+        return str(getattr(self, name))
+
+    def line(self) -> str:
+        return "\t".join(
+            (
+                self.name,
+                self.version,
+                self.localversion,
+                self.build,
+                self.python,
+                self.abi,
+                self.platform,
+                self.arch,
+                self.file,
+                self.requires_python,
+                self.sha256,
+            )
+        )
+
+    @classmethod
+    def from_line(cls, line: str) -> Row:
+        return cls(*line.rstrip("\n").split("\t"))
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalized project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def from_filename(file: str, arch: str) -> Row:
+    """The row a wheel file name gives (name as in the file; BadWheelName if it is not one)."""
+    match = _WHEEL.match(file)
+    if not match:
+        raise BadWheelName(f"{file}: not a wheel file name (name-version-python-abi-platform.whl)")
+    version, _, local = match["version"].partition("+")
+    pythons = ",".join(sorted(set(match["python"].split(".")), key=_python_rank))
+    return Row(
+        name=match["name"],
+        version=version,
+        localversion=local,
+        build=match["build"] or "",
+        python=pythons,
+        abi=match["abi"],
+        platform=match["platform"],
+        arch=arch,
+        file=file,
+    )
+
+
+def newest_first(rows: list[Row]) -> list[Row]:
+    """Newest version first; within one version an arch's own build before generic."""
+    from packaging.version import InvalidVersion, Version
+
+    def parse(text: str) -> Version:
+        try:
+            return Version(text)
+        except InvalidVersion:
+            return Version("0")
+
+    parsed = {row.version: parse(row.version) for row in rows}
+    within = sorted(
+        rows, key=lambda r: (r.arch == "generic", r.arch, -_python_rank(r.python), r.file)
+    )
+    return sorted(within, key=lambda r: parsed[r.version], reverse=True)  # stable
+
+
+def _python_rank(pythons: str) -> int:
+    """cp311 -> 311, cp39 -> 39, py3 -> 3: newer CPython tags rank higher."""
+    return max((int(re.sub(r"\D", "", tag) or 0) for tag in pythons.split(",")), default=0)

@@ -1,0 +1,289 @@
+"""Index a wheelhouse: PEP 503 pages per architecture and the compact `avail_wheels` index.
+
+Layout under the root:
+  <arch>/*.whl                        the wheels (generic, x86-64-v3, ...)
+  simple/<arch>/index.html            PEP 503 root page for nodes of <arch>
+  simple/<arch>/<project>/index.html  its wheels from <arch>, then generic, with
+                                      #sha256= and data-requires-python
+  .index/config.json, names.tsv, p/<project>.tsv, state.json, stamp
+Every new wheel is read and checked (a zip, METADATA naming the same project and
+version as the file name) before anything is written; one bad wheel fails the
+run and the previous index stays. Each file is replaced by rename, project pages
+before the root pages that list them, `stamp` last. Wheels seen before (same
+size and mtime) are not read again, and only pages whose wheels changed are
+rewritten, so adding a few wheels to a large wheelhouse is quick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from pyherd.errors import JobFailed
+from pyherd.wheelhouse.catalog import BadWheelName, Row, from_filename, newest_first, normalize
+from pyherd.writer import atomic_write
+
+INDEX = ".index"
+SIMPLE = "simple"
+
+
+@dataclass(frozen=True)
+class Config:
+    archs: tuple[str, ...]  # "generic" first, then the specific ones
+    arch_variable: str
+    default_arch: str
+
+    def search(self, arch: str) -> tuple[str, ...]:
+        """The directories a node of `arch` installs from, most specific first."""
+        return (arch,) if arch == "generic" else (arch, "generic")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "archs": list(self.archs),
+            "arch_variable": self.arch_variable,
+            "default_arch": self.default_arch,
+        }
+
+
+@dataclass
+class Result:
+    wheels: int = 0
+    read: int = 0  # wheels read this run (new or changed)
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
+    """Bring the index under `root` up to date; JobFailed (nothing written) on a bad wheel."""
+    state = _load_state(root)
+    full = state.get("config") != config.as_json()
+    known: dict[str, list[Any]] = state.get("files", {}) if not full else {}
+    files: dict[str, list[Any]] = {}
+    problems: list[str] = []
+    result = Result()
+    for arch in config.archs:
+        directory = root / arch
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(f"{directory}: cannot list it: {exc.strerror or exc}")
+            continue
+        for entry in entries:
+            if not entry.name.endswith(".whl"):
+                continue
+            key = f"{arch}/{entry.name}"
+            try:
+                st = entry.stat()
+            except OSError as exc:
+                problems.append(f"{entry.path}: {exc.strerror or exc}")
+                continue
+            old = known.get(key)
+            if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+                files[key] = old
+                continue
+            try:
+                row = read_wheel(Path(entry.path), arch)
+            except BadWheel as exc:
+                problems.append(str(exc))
+                continue
+            result.read += 1
+            files[key] = [st.st_size, st.st_mtime_ns, row.line()]
+    if problems:
+        raise JobFailed(
+            f"{root}: {len(problems)} wheel(s) cannot be indexed; the index is unchanged:\n  "
+            + "\n  ".join(problems)
+        )
+    result.wheels = len(files)
+    rows = [Row.from_line(entry[2]) for entry in files.values()]
+    changed = set(files) ^ set(known) | {k for k in files if known.get(k) != files[k]}
+    touched = None if full else {normalize(k.split("/", 1)[1].split("-", 1)[0]) for k in changed}
+    if not full and not touched and (root / INDEX / "stamp").is_file():
+        return result
+    planned, doomed = _plan(root, config, rows, touched)
+    if dry_run:
+        result.written, result.removed = sorted(planned), sorted(doomed)
+        return result
+    # pages and shards first, then what lists them, then state and stamp
+    for rel in sorted(planned, key=_write_order):
+        path = root / rel
+        data = planned[rel].encode()
+        if _current(path) != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data)
+            result.written.append(rel)
+    for rel in doomed:
+        if (root / rel).exists():
+            (root / rel).unlink()
+            result.removed.append(rel)
+    state = {"config": config.as_json(), "files": files}
+    atomic_write(root / INDEX / "state.json", json.dumps(state, separators=(",", ":")).encode())
+    atomic_write(root / INDEX / "stamp", b"")
+    return result
+
+
+class BadWheel(Exception):
+    pass
+
+
+def _write_order(rel: str) -> tuple[bool, str]:
+    """Project pages and shards before the root pages and names that list them."""
+    listing = rel.count("/") < 3 and not rel.startswith(f"{INDEX}/p/")
+    return (listing, rel)
+
+
+def read_wheel(path: Path, arch: str) -> Row:
+    """The wheel's row, after checking it is a readable zip whose METADATA matches its name."""
+    try:
+        named = from_filename(path.name, arch)
+    except BadWheelName as exc:
+        raise BadWheel(f"{path}: {exc}") from None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            metadata = next(
+                (
+                    n
+                    for n in zf.namelist()
+                    if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+                ),
+                None,
+            )
+            if metadata is None:
+                raise BadWheel(f"{path}: no *.dist-info/METADATA inside: not a wheel")
+            headers = HeaderParser().parsestr(zf.read(metadata).decode("utf-8", "replace"))
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise BadWheel(f"{path}: corrupt or unreadable: {exc}") from None
+    meta_name, meta_version = headers.get("Name", ""), headers.get("Version", "")
+    if normalize(meta_name) != normalize(named.name):
+        raise BadWheel(
+            f"{path}: METADATA names project {meta_name!r}, the file name {named.name!r}"
+        )
+    try:
+        same = Version(meta_version) == Version(
+            named.version + (f"+{named.localversion}" if named.localversion else "")
+        )
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise BadWheel(
+            f"{path}: METADATA says version {meta_version!r}, the file name "
+            f"{named.version}{'+' + named.localversion if named.localversion else ''!s}"
+        )
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return Row(
+        **{
+            **named.__dict__,
+            "name": meta_name,
+            "requires_python": (headers.get("Requires-Python") or "").strip(),
+            "sha256": digest.hexdigest(),
+        }
+    )
+
+
+def _plan(
+    root: Path, config: Config, rows: list[Row], touched: set[str] | None
+) -> tuple[dict[str, str], list[str]]:
+    """Files to write (relative to root) and files to remove; touched=None: everything."""
+    by_project: dict[str, list[Row]] = {}
+    for row in rows:
+        by_project.setdefault(normalize(row.name), []).append(row)
+    planned: dict[str, str] = {}
+    doomed: list[str] = []
+    wanted = set(by_project) if touched is None else touched
+    for project in sorted(wanted):
+        shard = f"{INDEX}/p/{project}.tsv"
+        project_rows = by_project.get(project)
+        if not project_rows:
+            doomed.append(shard)
+            doomed += [f"{SIMPLE}/{arch}/{project}/index.html" for arch in config.archs]
+            continue
+        project_rows = newest_first(project_rows)  # readers need no sorting
+        planned[shard] = "".join(row.line() + "\n" for row in project_rows)
+        for arch in config.archs:
+            page = f"{SIMPLE}/{arch}/{project}/index.html"
+            search = config.search(arch)
+            if any(row.arch in search for row in project_rows):
+                planned[page] = _page(project_rows, search)
+            else:
+                doomed.append(page)
+    if touched is None:  # a full run also drops pages of projects no longer there
+        doomed += _stale_pages(root, config, set(by_project))
+    names = sorted((project, rows_[0].name) for project, rows_ in by_project.items())
+    planned[f"{INDEX}/names.tsv"] = "".join(f"{n}\t{d}\n" for n, d in names)
+    planned[f"{INDEX}/config.json"] = json.dumps(config.as_json(), indent=1) + "\n"
+    for arch in config.archs:
+        search = set(config.search(arch))
+        listed = [(p, d) for p, d in names if any(r.arch in search for r in by_project[p])]
+        planned[f"{SIMPLE}/{arch}/index.html"] = _root_page(listed)
+    return planned, doomed
+
+
+def _page(rows: list[Row], search: tuple[str, ...]) -> str:
+    links = []
+    seen: set[str] = set()
+    for arch in search:
+        for row in rows:
+            if row.arch != arch or row.file in seen:
+                continue
+            seen.add(row.file)
+            requires = (
+                f' data-requires-python="{html.escape(row.requires_python)}"'
+                if row.requires_python
+                else ""
+            )
+            href = f"../../../{arch}/{row.file}#sha256={row.sha256}"
+            links.append(f'<a href="{html.escape(href)}"{requires}>{html.escape(row.file)}</a><br>')
+    body = "\n".join(links)
+    return f"<!DOCTYPE html>\n<html><body>\n{body}\n</body></html>\n"
+
+
+def _root_page(names: list[tuple[str, str]]) -> str:
+    links = "\n".join(f'<a href="{p}/">{html.escape(d)}</a><br>' for p, d in names)
+    return f"<!DOCTYPE html>\n<html><body>\n{links}\n</body></html>\n"
+
+
+def _stale_pages(root: Path, config: Config, projects: set[str]) -> list[str]:
+    doomed = []
+    shards = root / INDEX / "p"
+    if shards.is_dir():
+        doomed += [
+            f"{INDEX}/p/{p.name}"
+            for p in shards.iterdir()
+            if p.name[: -len(".tsv")] not in projects
+        ]
+    for arch in config.archs:
+        pages = root / SIMPLE / arch
+        if pages.is_dir():
+            doomed += [
+                f"{SIMPLE}/{arch}/{p.name}/index.html"
+                for p in pages.iterdir()
+                if p.is_dir() and p.name not in projects
+            ]
+    return doomed
+
+
+def _load_state(root: Path) -> dict[str, Any]:
+    try:
+        return json.loads((root / INDEX / "state.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
