@@ -43,7 +43,8 @@ def read_manifest(root: Path, manifest: str) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def _current(path: Path) -> bytes | None:
+def current_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None when it is not there (or not a file)."""
     try:
         return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -54,7 +55,7 @@ def plan_write(root: Path, files: dict[str, str], manifest: str) -> Plan:
     owned = set(read_manifest(root, manifest))
     plan = Plan()
     for rel, text in sorted(files.items()):
-        current = _current(root / rel)
+        current = current_bytes(root / rel)
         if current is None:
             plan.create.append(rel)
         elif current == text.encode("utf-8"):
@@ -71,7 +72,7 @@ def diff(root: Path, files: dict[str, str], plan: Plan) -> str:
     """A unified diff of what a write would change."""
     out: list[str] = []
     for rel in plan.changes:
-        before = (_current(root / rel) or b"").decode("utf-8", "replace").splitlines(True)
+        before = (current_bytes(root / rel) or b"").decode("utf-8", "replace").splitlines(True)
         after = files.get(rel, "").splitlines(True)
         out.extend(difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}"))
     return "".join(out)
@@ -164,7 +165,7 @@ def _publish(root: Path, data: dict[str, bytes]) -> None:
 
 def _write_manifest(root: Path, manifest: str, paths: list[str]) -> None:
     data = (MANIFEST_HEADER + "".join(f"{p}\n" for p in paths)).encode("utf-8")
-    if _current(root / manifest) != data:
+    if current_bytes(root / manifest) != data:
         atomic_write(root / manifest, data)
 
 

@@ -27,6 +27,7 @@ from pyherd.wheelhouse.catalog import (
     from_filename,
     newest_first,
     normalize,
+    search_order,
 )
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if args.all:
         args.all_versions = args.all_pythons = args.all_archs = True
     archs = None if args.all_archs else (args.arch or [source.default_arch()])
-    dirs = None if archs is None else {d for a in archs for d in source.search(a)}
+    dirs = None if archs is None else {d for a in archs for d in search_order(a)}
     pythons = None if args.all_pythons else (args.python or default_python())
     versions = [Query.parse(f"x=={v}" if v[0].isdigit() else f"x{v}").spec for v in args.version]
     rows: list[Row] = []
@@ -226,9 +227,6 @@ class Source:
     def default_arch(self) -> str:
         variable = (self.config or {}).get("arch_variable", "PYHERD_WHEEL_ARCH")
         return os.environ.get(variable) or (self.config or {}).get("default_arch", "generic")
-
-    def search(self, arch: str) -> tuple[str, ...]:
-        return (arch,) if arch == "generic" else (arch, "generic")
 
     def names(self) -> dict[str, str]:
         if self.scanned is not None:

@@ -8,7 +8,7 @@ unless asked to filter by one. Shared by the writer and `avail_wheels`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 COLUMNS = ("name", "version", "localversion", "build", "python", "abi", "platform", "arch")
 _WHEEL = re.compile(
@@ -39,25 +39,16 @@ class Row:
         return str(getattr(self, name))
 
     def line(self) -> str:
-        return "\t".join(
-            (
-                self.name,
-                self.version,
-                self.localversion,
-                self.build,
-                self.python,
-                self.abi,
-                self.platform,
-                self.arch,
-                self.file,
-                self.requires_python,
-                self.sha256,
-            )
-        )
+        return "\t".join(getattr(self, f.name) for f in fields(self))
 
     @classmethod
     def from_line(cls, line: str) -> Row:
         return cls(*line.rstrip("\n").split("\t"))
+
+
+def search_order(arch: str) -> tuple[str, ...]:
+    """The directories a node of `arch` installs from, most specific first."""
+    return (arch,) if arch == "generic" else (arch, "generic")
 
 
 def normalize(name: str) -> str:

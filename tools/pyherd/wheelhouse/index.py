@@ -21,7 +21,7 @@ import html
 import json
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,15 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from pyherd.errors import JobFailed
-from pyherd.wheelhouse.catalog import BadWheelName, Row, from_filename, newest_first, normalize
-from pyherd.writer import atomic_write
+from pyherd.wheelhouse.catalog import (
+    BadWheelName,
+    Row,
+    from_filename,
+    newest_first,
+    normalize,
+    search_order,
+)
+from pyherd.writer import atomic_write, current_bytes
 
 INDEX = ".index"
 SIMPLE = "simple"
@@ -41,10 +48,6 @@ class Config:
     archs: tuple[str, ...]  # "generic" first, then the specific ones
     arch_variable: str
     default_arch: str
-
-    def search(self, arch: str) -> tuple[str, ...]:
-        """The directories a node of `arch` installs from, most specific first."""
-        return (arch,) if arch == "generic" else (arch, "generic")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -118,7 +121,7 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
     for rel in sorted(planned, key=_write_order):
         path = root / rel
         data = planned[rel].encode()
-        if _current(path) != data:
+        if current_bytes(path) != data:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data)
             result.written.append(rel)
@@ -183,13 +186,11 @@ def read_wheel(path: Path, arch: str) -> Row:
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
             digest.update(block)
-    return Row(
-        **{
-            **named.__dict__,
-            "name": meta_name,
-            "requires_python": (headers.get("Requires-Python") or "").strip(),
-            "sha256": digest.hexdigest(),
-        }
+    return replace(
+        named,
+        name=meta_name,
+        requires_python=(headers.get("Requires-Python") or "").strip(),
+        sha256=digest.hexdigest(),
     )
 
 
@@ -214,7 +215,7 @@ def _plan(
         planned[shard] = "".join(row.line() + "\n" for row in project_rows)
         for arch in config.archs:
             page = f"{SIMPLE}/{arch}/{project}/index.html"
-            search = config.search(arch)
+            search = search_order(arch)
             if any(row.arch in search for row in project_rows):
                 planned[page] = _page(project_rows, search)
             else:
@@ -225,7 +226,7 @@ def _plan(
     planned[f"{INDEX}/names.tsv"] = "".join(f"{n}\t{d}\n" for n, d in names)
     planned[f"{INDEX}/config.json"] = json.dumps(config.as_json(), indent=1) + "\n"
     for arch in config.archs:
-        search = set(config.search(arch))
+        search = set(search_order(arch))
         listed = [(p, d) for p, d in names if any(r.arch in search for r in by_project[p])]
         planned[f"{SIMPLE}/{arch}/index.html"] = _root_page(listed)
     return planned, doomed
@@ -280,10 +281,3 @@ def _load_state(root: Path) -> dict[str, Any]:
         return json.loads((root / INDEX / "state.json").read_text())
     except (OSError, ValueError):
         return {}
-
-
-def _current(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
