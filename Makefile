@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.pyherd-installed
 ENVMOD_DIR := .cache/environment-modules
+BUILD_WHEELS := .cache/build-wheels
 LMOD_CMD ?= /usr/share/lmod/lmod/libexec/lmod
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -49,7 +50,12 @@ $(STAMP): pyproject.toml
 
 # Debian's lmod as a package; environment-modules unpacked beside it (the two conflict in apt);
 # systemd-analyze (Debian's systemd, not started) verifies the autoupdate units `pyherd cron` prints.
-test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze
+# The setuptools wheel that wheel-build tests install into build venvs offline.
+test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded
+
+$(BUILD_WHEELS)/.downloaded: $(STAMP)
+	$(BIN)/pip download -q --disable-pip-version-check --only-binary=:all: --no-deps -d $(BUILD_WHEELS) 'setuptools==80.9.0'
+	touch $@
 
 /usr/bin/systemd-analyze:
 	$(SUDO) apt-get update -qq

@@ -154,7 +154,7 @@ def test_bad_wheelhouse_config_is_exit_2(house: Path):
     result = wheels(house, "index")
     assert result.returncode == 2
     assert "sites/w.yaml:4: wheelhouse.archs: must include generic" in result.stderr
-    assert "'simple' holds the index" in result.stderr
+    assert "'simple' is reserved" in result.stderr
 
 
 TABLES = {

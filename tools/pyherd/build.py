@@ -327,11 +327,29 @@ class _Builder:
                 ops.append(m.SetEnv("PIP_REQUIRE_VIRTUALENV", ("true",)))
             if policy.no_user_site:
                 ops.append(m.SetEnv("PYTHONNOUSERSITE", ("1",)))
+        if kind == "python" and self.site.wheelhouse is not None:
+            ops += self._wheelhouse_ops(inst)
         if self.scheme.easybuild_vars and prefix is not None:
             eb = _easybuild_name(inst.module.key)
             ops.append(m.SetEnv(f"EBROOT{eb}", prefix))
             release = inst.version.version if inst.version else ""
             ops.append(m.SetEnv(f"EBVERSION{eb}", (release,)))
+        return ops
+
+    def _wheelhouse_ops(self, inst: _Instance) -> list[m.Op]:
+        """pip and uv read the site's pip.conf for the node's arch; avail_wheels finds it all."""
+        w = self.site.wheelhouse
+        assert w is not None
+        root = w.root.rstrip("/")
+        arch = m.EnvRef(w.arch_variable, w.default_arch)
+        ops: list[m.Op] = [
+            m.SetEnv("PIP_CONFIG_FILE", m.normalize([f"{root}/pip/", arch, ".conf"])),
+            m.SetEnv("PYHERD_WHEELHOUSE", (root,)),
+        ]
+        release = inst.version.version if inst.version else ""
+        if re.match(r"^\d+\.\d+", release):
+            short = ".".join(release.split(".")[:2])
+            ops.append(m.SetEnv("PYHERD_PYTHON_VERSION", (short,)))
         return ops
 
     def _env_ops(self, block: EnvBlock, context: dict[str, m.Value], path: tuple) -> list[m.Op]:

@@ -26,7 +26,7 @@ COMMANDS = {
     "gc": "remove old generations of a conda tree (never the current one)",
     "autoupdate": "re-solve trees marked autoupdate; publish a new generation only if changed",
     "cron": "print the crontab lines and systemd units that run autoupdate",
-    "wheels": "the site wheelhouse: index it for pip, uv and avail_wheels",
+    "wheels": "the site wheelhouse: build wheels, index them for pip, uv and avail_wheels",
 }
 
 

@@ -9,9 +9,14 @@ from typing import ClassVar
 
 @dataclass(frozen=True)
 class EnvRef:
-    """A variable read from the user's environment when the module loads."""
+    """A variable read from the user's environment when the module loads (default if unset)."""
 
     name: str
+    default: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9._+/-]*", self.default):
+            raise ValueError(f"{self.default!r}: an EnvRef default is a plain word")
 
 
 Part = str | EnvRef

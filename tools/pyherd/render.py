@@ -65,6 +65,26 @@ def render_condarc(site: Site, plan: TreePlan, templates_dir: Path) -> str:
     return env.get_template("conda/condarc.j2").render(plan=plan, site=site)
 
 
+def render_pip_confs(site: Site, templates_dir: Path) -> dict[str, str]:
+    """The pip configuration of each wheelhouse arch, by path under the root: pip/<arch>.conf."""
+    from pyherd.wheelhouse.catalog import search_order
+    from pyherd.wheelhouse.plan import plan_wheelhouse
+
+    if site.wheelhouse is None:
+        return {}
+    root, config = plan_wheelhouse(site)
+    template = site_environment(site, templates_dir).get_template("pip/pip.conf.j2")
+    return {
+        f"pip/{arch}.conf": template.render(
+            site=site, wheelhouse=site.wheelhouse, arch=arch, search=search_order(arch),
+            index_url=(root / "simple" / arch).as_uri() + "/",
+            extra_index_urls=site.wheelhouse.extra_index_urls,
+            find_links=[(root / a).as_uri() for a in search_order(arch)],
+        )
+        for arch in config.archs
+    }  # fmt: skip
+
+
 def render_site(
     site: Site, model: SiteModel, templates_dir: Path, trees: tuple[TreePlan, ...] = ()
 ) -> dict[str, str]:
@@ -99,6 +119,8 @@ def render_site(
         files[f"{layout.config_dir}/conda/{plan.tree}.condarc"] = env.get_template(
             "conda/condarc.j2"
         ).render(plan=plan, site=site)
+    for rel, text in render_pip_confs(site, templates_dir).items():
+        files[f"{layout.config_dir}/{rel}"] = text
     if site.properties:
         files[f"{layout.config_dir}/lmodrc.lua"] = env.get_template("lmod/lmodrc.lua.j2").render(
             site=site

@@ -486,6 +486,49 @@ AUTOUPDATE = Record(
     }
 )
 
+
+def _source_problem(text: str) -> str | None:
+    if text == "pypi" or text.startswith(("https://", "http://", "file://", "/")):
+        return None
+    return f"{text!r} is not pypi, an index URL or an absolute directory"
+
+
+WHEEL_PYTHON = Record(
+    {
+        "path": Field(
+            Str(allow_newline=False, pattern=re.compile(r"^/"), pattern_help="an absolute path"),
+            "the interpreter: /usr/bin/python3.11",
+        ),
+        "module": Field(
+            MODULE_REF, "a python module of this site whose prefix holds bin/python3: python/3.11.5"
+        ),
+    },
+    shorthand="path",
+    description="an interpreter by path, or by module",
+)
+
+WHEEL_PACKAGE = Record(
+    {
+        "env": Field(
+            MapOf(ENV_VALUE, ENV_NAME_RE, "an environment variable name"),
+            "environment for the build: CFLAGS, NPY_BLAS_ORDER, ...",
+            default=dict,
+        ),
+        "extra_requirements": Field(
+            ListOf(LINE), "installed into this package's own build venv first", default=list
+        ),
+        "only_binary": Field(
+            Bool(),
+            "take the source's published wheel instead of building (retagged)",
+            default=False,
+        ),
+        "imports": Field(
+            ListOf(Str(pattern=re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$"), pattern_help="a module")),
+            "modules the test install imports (default: the wheel's top-level ones; [] for none)",
+        ),
+    }
+)
+
 WHEELHOUSE = Record(
     {
         "root": Field(
@@ -510,6 +553,52 @@ WHEELHOUSE = Record(
         "local_tag": Field(
             Str(pattern=re.compile(r"^[a-z0-9]+$"), pattern_help="lowercase letters and digits"),
             "the local version tag site wheels carry: 1.26.4+computecanada",
+        ),
+        "extra_index_urls": Field(
+            ListOf(
+                Str(
+                    allow_newline=False,
+                    pattern=re.compile(r"^(https?|file)://"),
+                    pattern_help="an http(s) or file URL",
+                )
+            ),
+            "indexes pip also searches after the wheelhouse (https://pypi.org/simple lets "
+            "users install what the wheelhouse lacks; default: none, fully local)",
+            default=list,
+        ),
+        "build_arch": Field(
+            Str(pattern=NAME_RE, pattern_help="an architecture name"),
+            "where `wheels build` puts compiled wheels (default: default_arch; --arch overrides)",
+        ),
+        "pythons": Field(
+            ListOf(WHEEL_PYTHON),
+            "the Pythons `wheels build` builds for, one build venv each",
+            default=list,
+        ),
+        "requirements": Field(
+            Str(allow_newline=False),
+            "the requirement list, relative to sites/<site>/ (one requirement per line)",
+            default="wheels.txt",
+        ),
+        "constraints": Field(
+            Str(allow_newline=False),
+            "a pip constraints file, relative to sites/<site>/, for build venvs and versions",
+        ),
+        "sources": Field(
+            ListOf(Str(allow_newline=False, validator=_source_problem)),
+            "where sdists come from, searched in order: pypi, a simple index URL, "
+            "or an absolute directory of sdists and wheels (offline builds)",
+            default=lambda: ["pypi"],
+        ),
+        "build_requirements": Field(
+            ListOf(LINE),
+            "installed into every build venv from the sources (builds run without isolation)",
+            default=lambda: ["setuptools"],
+        ),
+        "packages": Field(
+            MapOf(WHEEL_PACKAGE, NAME_RE, "a project name"),
+            "per-package build settings",
+            default=dict,
         ),
     }
 )

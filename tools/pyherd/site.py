@@ -121,12 +121,36 @@ class AutoupdateSettings:
 
 
 @dataclass(frozen=True)
+class WheelPython:
+    """An interpreter `wheels build` builds for: a path, or a python module of the site."""
+
+    path: str | None = None
+    module: str | None = None
+
+
+@dataclass(frozen=True)
+class WheelPackage:
+    env: dict[str, str] = field(default_factory=dict)
+    extra_requirements: tuple[str, ...] = ()
+    only_binary: bool = False
+    imports: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class WheelhouseSettings:
     root: str
     archs: tuple[str, ...] = ("generic",)
     default_arch: str = "generic"
     arch_variable: str = "PYHERD_WHEEL_ARCH"
     local_tag: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    build_arch: str | None = None
+    pythons: tuple[WheelPython, ...] = ()
+    requirements: str = "wheels.txt"
+    constraints: str | None = None
+    sources: tuple[str, ...] = ("pypi",)
+    build_requirements: tuple[str, ...] = ("setuptools",)
+    packages: dict[str, WheelPackage] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -374,15 +398,7 @@ def _freeze(name: str, file: str, data: dict[str, Any], located: Located, extras
             policy.get("pip_require_virtualenv"), policy.get("no_user_site")
         ),
         conda=_conda(conda) if conda else None,
-        wheelhouse=WheelhouseSettings(
-            wheels["root"],
-            tuple(wheels["archs"]),
-            wheels["default_arch"],
-            wheels["arch_variable"],
-            wheels["local_tag"],
-        )
-        if (wheels := data["wheelhouse"])
-        else None,
+        wheelhouse=_wheelhouse(wheels) if (wheels := data["wheelhouse"]) else None,
         properties={
             prop: {
                 value: PropertyValue(p["short"], p["long"] or p["short"], p["color"], p["doc"])
@@ -397,4 +413,31 @@ def _freeze(name: str, file: str, data: dict[str, Any], located: Located, extras
         modules=modules,
         source_dir=extras if extras.is_dir() else None,
         located=located,
+    )
+
+
+def _wheelhouse(w: dict[str, Any]) -> WheelhouseSettings:
+    return WheelhouseSettings(
+        root=w["root"],
+        archs=tuple(w["archs"]),
+        default_arch=w["default_arch"],
+        arch_variable=w["arch_variable"],
+        local_tag=w["local_tag"],
+        extra_index_urls=tuple(w["extra_index_urls"]),
+        build_arch=w["build_arch"],
+        pythons=tuple(WheelPython(p["path"], p["module"]) for p in w["pythons"] if p),
+        requirements=w["requirements"],
+        constraints=w["constraints"],
+        sources=tuple(w["sources"]),
+        build_requirements=tuple(w["build_requirements"]),
+        packages={
+            name: WheelPackage(
+                env=dict(p["env"]),
+                extra_requirements=tuple(p["extra_requirements"]),
+                only_binary=p["only_binary"],
+                imports=tuple(p["imports"]) if p["imports"] is not None else None,
+            )
+            for name, p in w["packages"].items()
+            if p
+        },
     )

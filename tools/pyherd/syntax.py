@@ -42,7 +42,9 @@ def lua(value: Value | str) -> str:
     if isinstance(value, str):
         return _lua_text(value)
     pieces = [
-        f'(os.getenv({_lua_text(p.name)}) or "")' if isinstance(p, EnvRef) else _lua_text(p)
+        f"(os.getenv({_lua_text(p.name)}) or {_lua_text(p.default)})"
+        if isinstance(p, EnvRef)
+        else _lua_text(p)
         for p in value
     ]
     return " .. ".join(pieces) if pieces else '""'
@@ -53,7 +55,7 @@ def tcl(value: Value | str) -> str:
     if isinstance(value, str):
         return '"' + _tcl_text(value) + '"'
     pieces = [
-        f"[expr {{[info exists ::env({p.name})] ? $::env({p.name}) : {{}}}}]"
+        f"[expr {{[info exists ::env({p.name})] ? $::env({p.name}) : {{{p.default}}}}}]"
         if isinstance(p, EnvRef)
         else _tcl_text(p)
         for p in value

@@ -21,7 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _text(value: object) -> str:
     if isinstance(value, tuple) and all(isinstance(p, str | EnvRef) for p in value):
-        return "".join(f"${{{p.name}}}" if isinstance(p, EnvRef) else p for p in value)  # type: ignore[union-attr]
+        return "".join(
+            (f"${{{p.name}:-{p.default}}}" if p.default else f"${{{p.name}}}")
+            if isinstance(p, EnvRef)
+            else p
+            for p in value
+        )  # type: ignore[union-attr]
     if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
         return ", ".join(f"{name}/{version}" for name, version in value)
     if isinstance(value, tuple):

@@ -76,6 +76,20 @@ def from_filename(file: str, arch: str) -> Row:
     )
 
 
+def covers(row: Row, python: tuple[int, int]) -> bool:
+    """Whether a Python of this (major, minor) can install the wheel, by its python tags."""
+    major, minor = python
+    for tag in row.python.split(","):
+        if tag in (f"py{major}", f"py{major}{minor}"):
+            return True
+        if tag == f"cp{major}{minor}" and row.abi != "abi3":
+            return True
+        abi3 = row.abi == "abi3" and tag.startswith(f"cp{major}") and tag[2:].isdigit()
+        if abi3 and int(tag[3:] or 0) <= minor:
+            return True
+    return False
+
+
 def newest_first(rows: list[Row]) -> list[Row]:
     """Newest version first; within one version an arch's own build before generic."""
     from packaging.version import InvalidVersion, Version

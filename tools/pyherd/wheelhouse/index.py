@@ -41,6 +41,7 @@ from pyherd.writer import atomic_write, current_bytes
 
 INDEX = ".index"
 SIMPLE = "simple"
+PIP = "pip"  # <root>/pip/<arch>.conf: the pip configuration the python modules name
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,28 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
 
 class BadWheel(Exception):
     pass
+
+
+def publish_configs(
+    root: Path, config: Config, files: dict[str, str], *, dry_run: bool = False
+) -> list[str]:
+    """Write the rendered pip configurations under <root>/pip/ (change-only, by rename).
+
+    Every arch directory is made too (empty if need be): pip warns about a find-links
+    directory that does not exist.
+    """
+    written = []
+    if not dry_run:
+        for arch in config.archs:
+            (root / arch).mkdir(parents=True, exist_ok=True)
+    for rel, text in sorted(files.items()):
+        path = root / rel
+        if current_bytes(path) != text.encode():
+            written.append(rel)
+            if not dry_run:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, text.encode())
+    return written
 
 
 def _write_order(rel: str) -> tuple[bool, str]:

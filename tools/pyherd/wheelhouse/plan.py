@@ -1,12 +1,27 @@
-"""A site's wheelhouse settings checked and turned into the index's Config."""
+"""A site's wheelhouse settings checked and turned into the index's Config and a BuildPlan.
+
+Everything `wheels build` needs is settled here, before any work: the
+interpreters (by path, or by a python module's prefix) answer for their
+version, the requirement list and constraints parse, the sources exist. Each
+problem is a located ConfigError (exit 2) and nothing has been written.
+"""
 
 from __future__ import annotations
 
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+
 from pyherd.errors import ConfigError, Problem
-from pyherd.site import Site
-from pyherd.wheelhouse.index import SIMPLE, Config
+from pyherd.model import SiteModel, literal
+from pyherd.site import Site, WheelPackage
+from pyherd.wheelhouse.catalog import normalize
+from pyherd.wheelhouse.index import PIP, SIMPLE, Config
+
+PYPI = "https://pypi.org/simple"
 
 
 def plan_wheelhouse(site: Site) -> tuple[Path, Config]:
@@ -19,13 +34,18 @@ def plan_wheelhouse(site: Site) -> tuple[Path, Config]:
         problems.append(
             site.problem(("wheelhouse", "archs"), "must include generic (pure-Python wheels)")
         )
-    if SIMPLE in w.archs:
-        problems.append(site.problem(("wheelhouse", "archs"), f"{SIMPLE!r} holds the index"))
+    for reserved in (SIMPLE, PIP):
+        if reserved in w.archs:
+            problems.append(site.problem(("wheelhouse", "archs"), f"{reserved!r} is reserved"))
     if len(set(w.archs)) != len(w.archs):
         problems.append(site.problem(("wheelhouse", "archs"), "lists an arch twice"))
     if w.default_arch not in w.archs:
         problems.append(
             site.problem(("wheelhouse", "default_arch"), f"{w.default_arch!r} is not one of archs")
+        )
+    if w.build_arch is not None and w.build_arch not in w.archs:
+        problems.append(
+            site.problem(("wheelhouse", "build_arch"), f"{w.build_arch!r} is not one of archs")
         )
     if "${" in w.root or "{" in w.root:
         problems.append(site.problem(("wheelhouse", "root"), "must be a literal absolute path"))
@@ -33,3 +53,189 @@ def plan_wheelhouse(site: Site) -> tuple[Path, Config]:
         raise ConfigError(problems)
     archs = ("generic", *(a for a in w.archs if a != "generic"))
     return Path(w.root), Config(archs, w.arch_variable, w.default_arch)
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: Path
+    version: str  # full: 3.11.7
+    origin: str  # what the site file says: /usr/bin/python3.11, module python/3.11.5
+
+    @property
+    def short(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+    @property
+    def major_minor(self) -> tuple[int, int]:
+        major, minor = self.short.split(".")
+        return int(major), int(minor)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One line of the requirement list."""
+
+    requirement: Requirement
+    file: str
+    line: int
+
+    @property
+    def project(self) -> str:
+        return normalize(self.requirement.name)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    root: Path
+    config: Config
+    build_arch: str
+    local_tag: str | None
+    pythons: tuple[Interpreter, ...]
+    wanted: tuple[Wanted, ...]
+    constraints: Path | None
+    pinned: dict[str, SpecifierSet]  # constraints by project
+    sources: tuple[str, ...]  # index URLs and absolute directories, in order
+    build_requirements: tuple[str, ...]
+    packages: dict[str, WheelPackage]  # by normalized project name
+
+    def package(self, project: str) -> WheelPackage:
+        return self.packages.get(project, WheelPackage())
+
+
+def plan_build(site: Site, model: SiteModel, sites_dir: Path, arch: str | None = None) -> BuildPlan:
+    """Everything `wheels build` needs, checked; ConfigError lists every problem."""
+    root, config = plan_wheelhouse(site)
+    w = site.wheelhouse
+    assert w is not None
+    problems: list[Problem] = []
+    build_arch = arch or w.build_arch or w.default_arch
+    if build_arch not in config.archs:
+        problems.append(Problem("--arch", None, "", f"{build_arch!r} is not one of {config.archs}"))
+    if not w.pythons:
+        problems.append(site.problem(("wheelhouse", "pythons"), "no Pythons to build for"))
+    pythons = []
+    for i, entry in enumerate(w.pythons):
+        where = ("wheelhouse", "pythons", i)
+        try:
+            pythons.append(_interpreter(model, entry.path, entry.module))
+        except ValueError as exc:
+            problems.append(site.problem(where, str(exc)))
+    seen: dict[str, str] = {}
+    for python in pythons:
+        if python.short in seen:
+            problems.append(
+                site.problem(
+                    ("wheelhouse", "pythons"),
+                    f"{python.origin} and {seen[python.short]} are both Python {python.short}",
+                )
+            )
+        seen[python.short] = python.origin
+    extras = sites_dir / site.name
+    wanted: list[Wanted] = []
+    requirements = extras / w.requirements
+    try:
+        wanted = _requirements(requirements, problems)
+    except OSError as exc:
+        problems.append(
+            site.problem(
+                ("wheelhouse", "requirements"), f"cannot read {requirements}: {exc.strerror}"
+            )
+        )
+    pinned: dict[str, SpecifierSet] = {}
+    constraints = extras / w.constraints if w.constraints else None
+    if constraints is not None:
+        try:
+            for item in _requirements(constraints, problems):
+                spec = pinned.get(item.project, SpecifierSet())
+                pinned[item.project] = spec & item.requirement.specifier
+        except OSError as exc:
+            problems.append(
+                site.problem(
+                    ("wheelhouse", "constraints"), f"cannot read {constraints}: {exc.strerror}"
+                )
+            )
+    sources = []
+    for i, source in enumerate(w.sources):
+        if source.startswith("/") and not Path(source).is_dir():
+            problems.append(site.problem(("wheelhouse", "sources", i), "no such directory"))
+        sources.append(PYPI if source == "pypi" else source)
+    packages = {normalize(name): p for name, p in w.packages.items()}
+    if problems:
+        raise ConfigError(problems)
+    return BuildPlan(
+        root=root,
+        config=config,
+        build_arch=build_arch,
+        local_tag=w.local_tag,
+        pythons=tuple(pythons),
+        wanted=tuple(wanted),
+        constraints=constraints,
+        pinned=pinned,
+        sources=tuple(sources),
+        build_requirements=w.build_requirements,
+        packages=packages,
+    )
+
+
+def _interpreter(model: SiteModel, path: str | None, module: str | None) -> Interpreter:
+    if module is not None:
+        spec = next((s for s in model.modules if s.full_name == module), None)
+        if spec is None:
+            raise ValueError(f"no module {module!r} in this site")
+        prefix = literal(spec.prefix) if spec.prefix else None
+        if not prefix:
+            raise ValueError(f"module {module!r} has no literal prefix to find python3 in")
+        found, origin = Path(prefix) / "bin" / "python3", f"module {module}"
+    elif path is not None:
+        found, origin = Path(path), path
+    else:
+        raise ValueError("give a path or a module")
+    try:
+        done = subprocess.run(
+            [str(found), "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except OSError as exc:
+        raise ValueError(f"{found}: cannot run it: {exc.strerror}") from None
+    if done.returncode != 0:
+        raise ValueError(f"{found}: exit {done.returncode}: {done.stderr.strip()[-200:]}")
+    return Interpreter(found, done.stdout.strip(), origin)
+
+
+def _requirements(path: Path, problems: list[Problem]) -> list[Wanted]:
+    """One requirement per line; comments and blank lines skipped; options refused."""
+    out = []
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        text = raw.split(" #", 1)[0].strip()
+        if not text or text.startswith("#"):
+            continue
+        if text.startswith("-"):
+            problems.append(
+                Problem(
+                    str(path),
+                    number,
+                    "",
+                    f"{text!r}: pip options are not taken here "
+                    "(sources and constraints belong in the site file)",
+                )
+            )
+            continue
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement as exc:
+            problems.append(Problem(str(path), number, "", f"{text!r}: {exc}"))
+            continue
+        if requirement.url:
+            problems.append(
+                Problem(
+                    str(path),
+                    number,
+                    "",
+                    f"{text!r}: URL requirements are not taken; put the sdist in a source dir",
+                )
+            )
+            continue
+        out.append(Wanted(requirement, str(path), number))
+    return out

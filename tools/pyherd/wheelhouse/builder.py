@@ -1,0 +1,414 @@
+"""Build the site's wheels: one (package, Python) at a time, each failure kept to itself.
+
+For each requirement and each Python: choose the sdist from the sources (by
+file name), skip when the wheelhouse already holds that version for that Python
+(in generic or the build arch: what a node of that arch installs), else build it
+with `pip wheel --no-deps --no-build-isolation` in a build venv of that Python
+(created once per run, with the site's build requirements, and once more for a
+package with extra requirements), add the local tag, install it into a fresh
+venv and import it, and only then publish it: pure wheels to generic/, compiled
+ones to the build arch's directory, by hard link, which never replaces a file.
+A different file of the same name already published is a failure, never an
+overwrite. The requirements of one package run their Pythons in order, so a pure
+wheel built for the first Python is simply found by the next.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from pyherd.progress import Progress
+from pyherd.wheelhouse.catalog import Row, covers, from_filename, normalize
+from pyherd.wheelhouse.plan import BuildPlan, Interpreter, Wanted
+from pyherd.wheelhouse.retag import RetagError, add_local_tag, tagged_version
+from pyherd.wheelhouse.sources import Candidate, SourceError, Sources, fetch
+
+# pip's own summary lines, which say a build failed but not why
+GENERIC_ERROR = re.compile(
+    r"subprocess-exited-with-error|metadata-generation-failed|Failed (to build|building)|"
+    r"finished with status 'error'|^note:|^hint:|^×|^╰|originates from a subprocess|"
+    r"exited with \d+|failed with exit code"
+)
+WORK = ".build"  # <root>/.build: the lock, this run's work dir, the last run's logs
+
+
+class BuildFailed(Exception):
+    pass
+
+
+@dataclass
+class Outcome:
+    project: str
+    python: str
+    result: str = ""  # built | skipped | failed | would build | not needed
+    version: str = ""
+    detail: str = ""  # the published file, or why not
+    seconds: float = 0.0
+
+
+@dataclass
+class _Deferred:
+    """A built wheel whose test install failed; tried again once the run's others are out."""
+
+    outcome: Outcome
+    python: Interpreter
+    staged: Path
+    arch: str
+    imports: tuple[str, ...]
+    log: Path
+
+
+class Builder:
+    def __init__(self, plan: BuildPlan, work: Path, *, dry_run: bool, progress: Progress):
+        self.plan = plan
+        self.work = work
+        self.dry_run = dry_run
+        self.progress = progress
+        self.sources = Sources(plan.sources)
+        self.search = tuple(dict.fromkeys((plan.build_arch, "generic")))
+        self.rows: list[Row] = [
+            from_filename(name, arch)
+            for arch in self.search
+            if (plan.root / arch).is_dir()
+            for name in os.listdir(plan.root / arch)
+            if name.endswith(".whl") and not name.startswith(".")
+        ]
+        self._lock = threading.Lock()
+        self._venvs: dict[tuple[str, tuple[str, ...]], Path | BuildFailed] = {}
+        self._venv_locks: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
+        self._deferred: list[_Deferred] = []
+        self.published = 0
+
+    def run(self, jobs: int) -> list[Outcome]:
+        """Every (requirement, Python) outcome, in the requirement list's order."""
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            groups = list(pool.map(self._requirement, self.plan.wanted))
+        outcomes = [o for group in groups for o in group]
+        for item in self._deferred:  # a dependency may have been published since
+            if self.published:
+                self._retry(item)
+            else:
+                item.outcome.result = "failed"
+        return outcomes
+
+    # -- one requirement ------------------------------------------------------------------
+
+    def _requirement(self, wanted: Wanted) -> list[Outcome]:
+        outcomes = []
+        for python in self.plan.pythons:
+            outcome = Outcome(wanted.requirement.name, python.short)
+            start = time.monotonic()
+            try:
+                self._one(wanted, python, outcome)
+            except (BuildFailed, SourceError, RetagError) as exc:
+                outcome.result, outcome.detail = "failed", str(exc)
+            except OSError as exc:
+                outcome.result, outcome.detail = "failed", f"{exc.filename or ''}: {exc.strerror}"
+            outcome.seconds = time.monotonic() - start
+            if outcome.result in ("built", "failed"):
+                self.progress.step(f"{outcome.project} {python.short}: {outcome.result}")
+            outcomes.append(outcome)
+        return outcomes
+
+    def _one(self, wanted: Wanted, python: Interpreter, out: Outcome) -> None:
+        req, project = wanted.requirement, wanted.project
+        marker_env = {"python_version": python.short, "python_full_version": python.version}
+        if req.marker is not None and not req.marker.evaluate(marker_env):
+            out.result, out.detail = "not needed", f"{req.marker} is false for {python.short}"
+            return
+        settings = self.plan.package(project)
+        specifier = req.specifier & self.plan.pinned.get(project, SpecifierSet())
+        kind = "wheel" if settings.only_binary else "sdist"
+        cand = self.sources.choose(
+            project, specifier, python.major_minor, wheel=settings.only_binary
+        )
+        if cand is None:
+            raise BuildFailed(
+                f"no {kind} of {req.name}{specifier} for Python {python.short} in the sources"
+            )
+        tag = self.plan.local_tag
+        version = tagged_version(str(cand.version), tag) if tag else str(cand.version)
+        out.version = version
+        if found := self._published(project, version, python):
+            out.result, out.detail = "skipped", f"already built: {found.arch}/{found.file}"
+            return
+        if self.dry_run:
+            out.result, out.detail = "would build", f"from {cand.filename}"
+            return
+        log = self.work / "logs" / f"{project}-{python.short}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.progress.step(f"{req.name} {python.short}: building {version} from {cand.filename}")
+        built = self._build(cand, python, project, log)
+        staged_dir = self.work / "stage" / f"{project}-{python.short}"
+        staged_dir.mkdir(parents=True)
+        if tag:
+            staged = add_local_tag(built, tag, staged_dir)
+        else:
+            staged = Path(shutil.copy(built, staged_dir))
+        row = from_filename(staged.name, "")
+        arch = "generic" if row.abi == "none" and row.platform == "any" else self.plan.build_arch
+        self._refuse_overwrite(staged, arch)
+        imports = settings.imports if settings.imports is not None else top_level(staged)
+        try:
+            self._test(python, staged, imports, log)
+        except BuildFailed as exc:
+            out.result, out.detail = "test failed", str(exc)
+            with self._lock:
+                self._deferred.append(_Deferred(out, python, staged, arch, imports, log))
+            return
+        self._publish(out, staged, arch)
+
+    def _published(self, project: str, version: str, python: Interpreter) -> Row | None:
+        """The wheel of this project and version a node of the build arch would install."""
+        wanted = _version(version)
+        with self._lock:
+            for row in self.rows:
+                full = row.version + (f"+{row.localversion}" if row.localversion else "")
+                if (
+                    normalize(row.name) == project
+                    and _version(full) == wanted
+                    and covers(row, python.major_minor)
+                ):
+                    return row
+        return None
+
+    # -- build, test, publish ------------------------------------------------------------
+
+    def _build(self, cand: Candidate, python: Interpreter, project: str, log: Path) -> Path:
+        source = fetch(cand, self.work / "downloads")
+        if cand.is_wheel:
+            return source
+        settings = self.plan.package(project)
+        venv = self._venv(python, settings.extra_requirements, log)
+        out = self.work / "built" / f"{project}-{python.short}"
+        out.mkdir(parents=True)
+        _run(
+            [str(venv / "bin/python"), "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+             "--no-index", "--wheel-dir", str(out), str(source)],
+            log, f"pip wheel {cand.filename}", settings.env,
+        )  # fmt: skip
+        wheels = sorted(out.glob("*.whl"))
+        if len(wheels) != 1:
+            raise BuildFailed(f"pip wheel {cand.filename} made {len(wheels)} wheels, not 1")
+        row = from_filename(wheels[0].name, "")
+        made = row.version + (f"+{row.localversion}" if row.localversion else "")
+        if normalize(row.name) != project or _version(made) != cand.version:
+            raise BuildFailed(
+                f"{cand.filename} built {wheels[0].name}, not {project} {cand.version}"
+            )
+        return wheels[0]
+
+    def _venv(self, python: Interpreter, extras: tuple[str, ...], log: Path) -> Path:
+        """The run's build venv for this Python (and these extra requirements), made once."""
+        key = (python.short, tuple(sorted(extras)))
+        with self._lock:
+            lock = self._venv_locks.setdefault(key, threading.Lock())
+        with lock:
+            made = self._venvs.get(key)
+            if isinstance(made, Path):
+                return made
+            if isinstance(made, BuildFailed):
+                raise BuildFailed(str(made))
+            venv = self.work / "venvs" / f"{python.short}-{len(self._venvs)}"
+            self.progress.step(f"build venv for Python {python.short}" + (
+                f" with {', '.join(extras)}" if extras else ""))  # fmt: skip
+            try:
+                _run([str(python.path), "-m", "venv", str(venv)], log, "python -m venv")
+                _run(
+                    [str(venv / "bin/python"), "-m", "pip", "install", "--upgrade",
+                     *self._pip_sources(), *self._constraints(),
+                     *self.plan.build_requirements, *extras],
+                    log, f"build venv for Python {python.short}: pip install",
+                )  # fmt: skip
+            except BuildFailed as exc:
+                self._venvs[key] = exc
+                raise
+            self._venvs[key] = venv
+            return venv
+
+    def _test(self, python: Interpreter, wheel: Path, imports: tuple[str, ...], log: Path) -> None:
+        """Install into a fresh venv of this Python (dependencies from the wheelhouse), import."""
+        pip_venv = self._venv(python, (), log)
+        target = Path(tempfile.mkdtemp(prefix="test-", dir=self.work))
+        try:
+            _run([str(python.path), "-m", "venv", "--without-pip", str(target)], log, "test venv")
+            staged = sorted((self.work / "stage").glob("*/"))
+            links = [*staged, *(self.plan.root / a for a in self.search)]
+            find_links = [arg for d in links if d.is_dir() for arg in ("--find-links", str(d))]
+            _run(
+                [str(pip_venv / "bin/python"), "-m", "pip", "--python", str(target / "bin/python"),
+                 "install", "--no-index", *find_links, str(wheel)],
+                log, f"test install of {wheel.name}",
+            )  # fmt: skip
+            if imports:
+                _run(
+                    [str(target / "bin/python"), "-I", "-c", "import " + ", ".join(imports)],
+                    log, f"import {', '.join(imports)}", cwd=target,
+                )  # fmt: skip
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    def _retry(self, item: _Deferred) -> None:
+        start = time.monotonic()
+        try:
+            self._test(item.python, item.staged, item.imports, item.log)
+            self._publish(item.outcome, item.staged, item.arch)
+        except (BuildFailed, OSError) as exc:
+            item.outcome.result, item.outcome.detail = "failed", str(exc)
+        item.outcome.seconds += time.monotonic() - start
+
+    def _refuse_overwrite(self, staged: Path, arch: str) -> None:
+        target = self.plan.root / arch / staged.name
+        if target.exists() and target.read_bytes() != staged.read_bytes():
+            raise BuildFailed(
+                f"{target} is already published and differs from this build; "
+                "pyherd never replaces a published wheel (remove it by hand to rebuild)"
+            )
+
+    def _publish(self, out: Outcome, staged: Path, arch: str) -> None:
+        directory = self.plan.root / arch
+        directory.mkdir(parents=True, exist_ok=True)
+        target = directory / staged.name
+        os.chmod(staged, 0o644)
+        try:
+            os.link(staged, target)  # atomic, and never replaces an existing file
+        except FileExistsError:
+            self._refuse_overwrite(staged, arch)
+            out.result, out.detail = "skipped", f"already published: {arch}/{staged.name}"
+            return
+        with self._lock:
+            self.rows.append(from_filename(staged.name, arch))
+            self.published += 1
+        out.result, out.detail = "built", f"{arch}/{staged.name}"
+
+    # -- pip arguments --------------------------------------------------------------------
+
+    def _pip_sources(self) -> list[str]:
+        args: list[str] = []
+        urls = [s for s in self.plan.sources if not s.startswith("/")]
+        for i, url in enumerate(urls):
+            args += ["--index-url" if i == 0 else "--extra-index-url", url]
+        if not urls:
+            args.append("--no-index")
+        for source in self.plan.sources:
+            if source.startswith("/"):
+                args += ["--find-links", source]
+        for arch in self.search:
+            if (self.plan.root / arch).is_dir():
+                args += ["--find-links", str(self.plan.root / arch)]
+        return args
+
+    def _constraints(self) -> list[str]:
+        return ["--constraint", str(self.plan.constraints)] if self.plan.constraints else []
+
+
+def top_level(wheel: Path) -> tuple[str, ...]:
+    """The importable top-level names a wheel installs (tests and private names left out)."""
+    names: set[str] = set()
+    with zipfile.ZipFile(wheel) as zf:
+        for entry in zf.namelist():
+            first = entry.split("/", 1)[0]
+            if first.endswith((".dist-info", ".data")):
+                continue
+            name = first.split(".", 1)[0] if "/" not in entry else first
+            if "/" not in entry and not entry.endswith((".py", ".so", ".pyd")):
+                continue
+            if name.isidentifier() and not name.startswith("_") and name not in ("test", "tests"):
+                names.add(name)
+    return tuple(sorted(names))
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment builds run in: none of the caller's pip settings or Python paths."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PIP_")
+        and k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "VIRTUAL_ENV")
+    }
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    env.update(extra or {})
+    return env
+
+
+def _run(
+    command: list[str],
+    log: Path,
+    what: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> None:
+    with log.open("a") as fh:
+        fh.write(f"$ {' '.join(command)}\n")
+        fh.flush()
+        done = subprocess.run(
+            command, stdout=fh, stderr=subprocess.STDOUT, env=clean_env(env), cwd=cwd
+        )
+        fh.write(f"[exit {done.returncode}]\n")
+    if done.returncode != 0:
+        raise BuildFailed(f"{what}: exit {done.returncode}: {_last_error(log)}")
+
+
+def _last_error(log: Path) -> str:
+    """The most telling line of the log's last command: a traceback's last line, else its first
+    specific error line (a compiler's), else its last line."""
+    text = log.read_text(errors="replace").rsplit("\n$ ", 1)[-1]
+    lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith("[exit")]
+    errors = [ln for ln in lines if "error" in ln.lower() and not GENERIC_ERROR.search(ln)]
+    if errors and not any(ln.startswith("Traceback") for ln in lines):
+        line = errors[0]
+    else:
+        line = (lines or ["(no output)"])[-1]
+    return line if len(line) <= 160 else line[:157] + "..."
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def build(
+    plan: BuildPlan, *, jobs: int = 1, dry_run: bool = False, progress: Progress | None = None
+) -> list[Outcome]:
+    """Build what the requirement list lacks; outcomes per (requirement, Python).
+
+    Under <root>/.build/lock (exit 75 when another build holds it). The run works
+    in <root>/.build/run-*/ (same filesystem, so publishing is a hard link), which is
+    removed at the end; the logs of the last run that built anything stay in
+    <root>/.build/logs/. A dry run resolves versions and writes nothing.
+    """
+    from pyherd.lock import TreeLock
+
+    progress = progress or Progress(enabled=False)
+    base = plan.root / WORK
+    if dry_run:
+        return Builder(plan, base / "dry-run", dry_run=True, progress=progress).run(jobs)
+    base.mkdir(parents=True, exist_ok=True)
+    with TreeLock(base / "lock"):
+        for stale in base.glob("run-*"):  # left by a killed run
+            shutil.rmtree(stale, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix="run-", dir=base))
+        try:
+            outcomes = Builder(plan, work, dry_run=False, progress=progress).run(jobs)
+            if (work / "logs").is_dir():
+                shutil.rmtree(base / "logs", ignore_errors=True)
+                (work / "logs").rename(base / "logs")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return outcomes
