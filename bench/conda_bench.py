@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from condachannel import Channel  # noqa: E402
+from measure import measured  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 PACKAGES, SOLVED, FILES, FILE_SIZE = 600, 30, 12, 256 * 1024
@@ -63,15 +63,7 @@ def pyherd(work: Path, *args: str) -> tuple[float, int]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
     cmd = [sys.executable, "-m", "pyherd", *args, "--site", "b"]
     cmd += ["--templates", str(ROOT / "templates")]
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            err.seek(0)
-            raise SystemExit(f"pyherd {' '.join(args)} failed: {err.read().decode()}")
-    return wall, usage.ru_maxrss
+    return measured(cmd, cwd=work, env=env)
 
 
 def write_site(work: Path, chan: Channel) -> Path:

@@ -93,3 +93,20 @@ def render_sites(tmp_path: Path, *names: str) -> Path:
     result = run_pyherd(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     return out
+
+
+def base_python() -> Path:
+    """The interpreter behind the test venv: a real install, not a virtualenv."""
+    return Path(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))
+
+
+def fake_prefix(root: Path, version: str) -> Path:
+    """A python install prefix whose bin/python is the real base interpreter."""
+    bindir = root / "python" / version / "bin"
+    bindir.mkdir(parents=True)
+    (bindir / "python").symlink_to(base_python())
+    (bindir / "python3").symlink_to(base_python())
+    pip = bindir / "pip"
+    pip.write_text('#!/bin/sh\nexec "$(dirname "$0")/python" -m pip "$@"\n')
+    pip.chmod(0o755)
+    return root

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import lmod_env, make_sites, render_sites
+from conftest import base_python, fake_prefix, lmod_env, make_sites, render_sites
 
 REFUSAL = "Could not find an activated virtualenv (required)."
 PIP_ISOLATION = {"PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-
-
-def base_python() -> Path:
-    """The interpreter behind the test venv: a real install, not a virtualenv."""
-    return Path(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))
-
-
-def fake_prefix(root: Path, version: str) -> Path:
-    """A python install prefix whose bin/python is the real base interpreter."""
-    bindir = root / "python" / version / "bin"
-    bindir.mkdir(parents=True)
-    (bindir / "python").symlink_to(base_python())
-    (bindir / "python3").symlink_to(base_python())
-    pip = bindir / "pip"
-    pip.write_text('#!/bin/sh\nexec "$(dirname "$0")/python" -m pip "$@"\n')
-    pip.chmod(0o755)
-    return root
 
 
 def probe_wheel(where: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
@@ -337,15 +338,25 @@ class _Builder:
         return ops
 
     def _wheelhouse_ops(self, inst: _Instance) -> list[m.Op]:
-        """pip and uv read the site's pip.conf for the node's arch; avail_wheels finds it all."""
+        """pip reads the site's pip.conf for the node's arch and uv the same index (by its
+        variables, which leave a user's own uv.toml in force); avail_wheels finds it all."""
         w = self.site.wheelhouse
         assert w is not None
         root = w.root.rstrip("/")
         arch = m.EnvRef(w.arch_variable, w.default_arch)
+        index = m.normalize([Path(root, "simple").as_uri() + "/", arch, "/"])
         ops: list[m.Op] = [
             m.SetEnv("PIP_CONFIG_FILE", m.normalize([f"{root}/pip/", arch, ".conf"])),
             m.SetEnv("PYHERD_WHEELHOUSE", (root,)),
         ]
+        # uv: the wheelhouse first, then the site's other indexes (the first of them replacing
+        # uv's default, PyPI); none: the wheelhouse alone, as pip.conf says
+        extra = w.extra_index_urls
+        uv_index = m.join([index, *((u,) for u in extra[1:])], " ")
+        if extra:
+            ops += [m.SetEnv("UV_INDEX", uv_index), m.SetEnv("UV_DEFAULT_INDEX", (extra[0],))]
+        else:
+            ops.append(m.SetEnv("UV_DEFAULT_INDEX", index))
         release = inst.version.version if inst.version else ""
         if re.match(r"^\d+\.\d+", release):
             short = ".".join(release.split(".")[:2])

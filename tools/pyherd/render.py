@@ -79,7 +79,7 @@ def render_pip_confs(site: Site, templates_dir: Path) -> dict[str, str]:
             site=site, wheelhouse=site.wheelhouse, arch=arch, search=search_order(arch),
             index_url=(root / "simple" / arch).as_uri() + "/",
             extra_index_urls=site.wheelhouse.extra_index_urls,
-            find_links=[(root / a).as_uri() for a in search_order(arch)],
+            find_links=(root / ("generic" if arch == "generic" else f"find-links/{arch}")).as_uri(),
         )
         for arch in config.archs
     }  # fmt: skip

@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="resolve each requirement and say what would be built or skipped; write nothing",
     )
-    build.add_argument("--sites", type=Path, default=argparse.SUPPRESS, help="site files")
+    _common(build)
     idx = actions.add_parser(
         "index",
         help="index the wheelhouse for pip, uv and avail_wheels",
@@ -59,8 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     idx.add_argument("--site", required=True, help="the site whose wheelhouse to index")
     idx.add_argument("--dry-run", action="store_true", help="list what would be written")
-    # also accepted after the action; SUPPRESS keeps the value given before it
-    idx.add_argument("--sites", type=Path, default=argparse.SUPPRESS, help="site files")
+    _common(idx)
+
+
+def _common(action: argparse.ArgumentParser) -> None:
+    """pyherd's --sites and --templates, also accepted after the action (SUPPRESS keeps a
+    value given before it)."""
+    action.add_argument("--sites", type=Path, default=argparse.SUPPRESS, help="site files")
+    action.add_argument("--templates", type=Path, default=argparse.SUPPRESS, help="templates")
 
 
 def _positive(text: str) -> int:
@@ -118,8 +124,8 @@ def _index(item: Loaded, paths: Paths, *, dry_run: bool, quiet: bool = False) ->
     if not quiet or result.written or result.removed:
         print(
             f"{item.site.name}: {result.wheels} wheels, {result.read} read; "
-            f"{len(result.written)} index files written, {len(result.removed)} removed"
-            + (" (dry run)" if dry_run else "")
+            f"{len(result.written)} index files written, {len(result.removed)} removed, "
+            f"{result.links} find-links updated" + (" (dry run)" if dry_run else "")
         )
     return 0
 

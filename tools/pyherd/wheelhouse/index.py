@@ -41,6 +41,7 @@ from pyherd.writer import atomic_write, current_bytes
 
 INDEX = ".index"
 SIMPLE = "simple"
+LINKS = "find-links"  # <root>/find-links/<arch>/: one symlink per wheel a node of <arch> sees
 PIP = "pip"  # <root>/pip/<arch>.conf: the pip configuration the python modules name
 
 
@@ -64,6 +65,7 @@ class Result:
     read: int = 0  # wheels read this run (new or changed)
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    links: int = 0  # find-links symlinks made or changed
 
 
 def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
@@ -115,9 +117,25 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
     if not full and not touched and (root / INDEX / "stamp").is_file():
         return result
     planned, doomed = _plan(root, config, rows, touched)
+    old_rows = [
+        Row.from_line(entry[2])
+        for key, entry in known.items()
+        if touched is not None and normalize(entry[2].split("\t", 1)[0]) in touched
+    ]
+    links, unlinks = _links(root, config, rows, touched, old_rows)
     if dry_run:
         result.written, result.removed = sorted(planned), sorted(doomed)
+        result.links = sum(_link_target(root / rel) != t for rel, t in links.items())
         return result
+    for rel, target in sorted(links.items()):  # before the pages: a page may list the file
+        path = root / rel
+        if _link_target(path) != target:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.unlink(missing_ok=True)
+            os.symlink(target, temp)
+            os.replace(temp, path)
+            result.links += 1
     # pages and shards first, then what lists them, then state and stamp
     for rel in sorted(planned, key=_write_order):
         path = root / rel
@@ -126,8 +144,8 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data)
             result.written.append(rel)
-    for rel in doomed:
-        if (root / rel).exists():
+    for rel in [*doomed, *unlinks]:
+        if (root / rel).is_symlink() or (root / rel).exists():
             (root / rel).unlink()
             result.removed.append(rel)
     state = {"config": config.as_json(), "files": files}
@@ -253,6 +271,52 @@ def _plan(
         listed = [(p, d) for p, d in names if any(r.arch in search for r in by_project[p])]
         planned[f"{SIMPLE}/{arch}/index.html"] = _root_page(listed)
     return planned, doomed
+
+
+def _links(
+    root: Path, config: Config, rows: list[Row], touched: set[str] | None, old: list[Row]
+) -> tuple[dict[str, str], list[str]]:
+    """Symlinks under find-links/<arch>/ (each arch but generic): every wheel a node of that
+    arch installs, its own build shadowing generic's of the same name, so that pip's
+    --no-index, which cannot order two directories holding the same file name, has no
+    choice to get wrong. touched=None: all of them (and stale links go)."""
+    planned: dict[str, str] = {}
+    for arch in config.archs:
+        if arch == "generic":
+            continue
+        search = search_order(arch)
+        chosen: dict[str, Row] = {}
+        for row in rows:
+            if row.arch not in search or (
+                touched is not None and normalize(row.name) not in touched
+            ):
+                continue
+            if row.file not in chosen or row.arch == arch:
+                chosen[row.file] = row
+        for file, row in chosen.items():
+            planned[f"{LINKS}/{arch}/{file}"] = f"../../{row.arch}/{file}"
+    if touched is None:
+        existing = [
+            f"{LINKS}/{arch}/{name}"
+            for arch in config.archs
+            if (root / LINKS / arch).is_dir()
+            for name in os.listdir(root / LINKS / arch)
+        ]
+    else:
+        existing = [
+            f"{LINKS}/{arch}/{row.file}"
+            for row in old
+            for arch in config.archs
+            if arch != "generic"
+        ]
+    return planned, sorted({rel for rel in existing if rel not in planned})
+
+
+def _link_target(path: Path) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def _page(rows: list[Row], search: tuple[str, ...]) -> str:

@@ -19,7 +19,7 @@ from pyherd.errors import ConfigError, Problem
 from pyherd.model import SiteModel, literal
 from pyherd.site import Site, WheelPackage
 from pyherd.wheelhouse.catalog import normalize
-from pyherd.wheelhouse.index import PIP, SIMPLE, Config
+from pyherd.wheelhouse.index import LINKS, PIP, SIMPLE, Config
 
 PYPI = "https://pypi.org/simple"
 
@@ -34,7 +34,7 @@ def plan_wheelhouse(site: Site) -> tuple[Path, Config]:
         problems.append(
             site.problem(("wheelhouse", "archs"), "must include generic (pure-Python wheels)")
         )
-    for reserved in (SIMPLE, PIP):
+    for reserved in (SIMPLE, PIP, LINKS):
         if reserved in w.archs:
             problems.append(site.problem(("wheelhouse", "archs"), f"{reserved!r} is reserved"))
     if len(set(w.archs)) != len(w.archs):
