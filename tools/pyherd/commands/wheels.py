@@ -25,7 +25,6 @@ from pathlib import Path
 from pyherd.errors import JobFailed
 from pyherd.progress import Progress
 from pyherd.project import Loaded, Paths, load_sites
-from pyherd.render import render_pip_confs
 from pyherd.wheelhouse.index import index, publish_configs
 from pyherd.wheelhouse.plan import plan_wheelhouse
 
@@ -110,6 +109,8 @@ def _build(args: argparse.Namespace, paths: Paths, item: Loaded) -> int:
 
 
 def _index(item: Loaded, paths: Paths, *, dry_run: bool, quiet: bool = False) -> int:
+    from pyherd.render import render_pip_confs  # jinja2: only once the index is done
+
     root, config = plan_wheelhouse(item.site)
     result = index(root, config, dry_run=dry_run)
     confs = publish_configs(

@@ -147,14 +147,14 @@ class Query:
     @classmethod
     def parse(cls, text: str) -> Query:
         """`numpy`, `*cdf*`, `numpy==1.26`, `numpy>=1.21.*` (pip's ways to write it)."""
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
         match = _SPLIT.match(text.split(";", 1)[0])
         if not match:
             raise Usage(f"{text!r}: not a name or requirement")
         name, rest = match.group(1), match.group(2).strip()
         if not rest:
             return cls(name, None, text)
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet  # only when asked
+
         try:
             spec = SpecifierSet(rest)
         except InvalidSpecifier:

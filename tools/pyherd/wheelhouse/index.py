@@ -21,8 +21,7 @@ import html
 import json
 import os
 import zipfile
-from dataclasses import dataclass, field, replace
-from email.parser import HeaderParser
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +75,7 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
     files: dict[str, list[Any]] = {}
     problems: list[str] = []
     result = Result()
+    to_read: list[tuple[str, str, str, int, int]] = []  # key, path, arch, size, mtime
     for arch in config.archs:
         directory = root / arch
         try:
@@ -98,13 +98,15 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
             if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
                 files[key] = old
                 continue
-            try:
-                row = read_wheel(Path(entry.path), arch)
-            except BadWheel as exc:
-                problems.append(str(exc))
-                continue
-            result.read += 1
-            files[key] = [st.st_size, st.st_mtime_ns, row.line()]
+            to_read.append((key, entry.path, arch, st.st_size, st.st_mtime_ns))
+    for (key, _, _, size, mtime), (ok, text) in zip(
+        to_read, _read_all([(path, arch) for _, path, arch, _, _ in to_read]), strict=True
+    ):
+        if not ok:
+            problems.append(text)
+            continue
+        result.read += 1
+        files[key] = [size, mtime, text]
     if problems:
         raise JobFailed(
             f"{root}: {len(problems)} wheel(s) cannot be indexed; the index is unchanged:\n  "
@@ -127,10 +129,11 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
         result.written, result.removed = sorted(planned), sorted(doomed)
         result.links = sum(_link_target(root / rel) != t for rel, t in links.items())
         return result
+    for arch in {rel.split("/")[1] for rel in links}:
+        (root / LINKS / arch).mkdir(parents=True, exist_ok=True)
     for rel, target in sorted(links.items()):  # before the pages: a page may list the file
         path = root / rel
         if _link_target(path) != target:
-            path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             temp.unlink(missing_ok=True)
             os.symlink(target, temp)
@@ -141,13 +144,13 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
         path = root / rel
         data = planned[rel].encode()
         if current_bytes(path) != data:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, data)
+            atomic_write(path, data, sync=False)
             result.written.append(rel)
     for rel in [*doomed, *unlinks]:
         if (root / rel).is_symlink() or (root / rel).exists():
             (root / rel).unlink()
             result.removed.append(rel)
+    os.sync()  # every page on disk before the state that says they are there
     state = {"config": config.as_json(), "files": files}
     atomic_write(root / INDEX / "state.json", json.dumps(state, separators=(",", ":")).encode())
     atomic_write(root / INDEX / "stamp", b"")
@@ -204,7 +207,7 @@ def read_wheel(path: Path, arch: str) -> Row:
             )
             if metadata is None:
                 raise BadWheel(f"{path}: no *.dist-info/METADATA inside: not a wheel")
-            headers = HeaderParser().parsestr(zf.read(metadata).decode("utf-8", "replace"))
+            headers = _headers(zf.read(metadata).decode("utf-8", "replace"))
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise BadWheel(f"{path}: corrupt or unreadable: {exc}") from None
     meta_name, meta_version = headers.get("Name", ""), headers.get("Version", "")
@@ -227,12 +230,47 @@ def read_wheel(path: Path, arch: str) -> Row:
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
             digest.update(block)
-    return replace(
-        named,
+    return named._replace(
         name=meta_name,
         requires_python=(headers.get("Requires-Python") or "").strip(),
         sha256=digest.hexdigest(),
     )
+
+
+def _headers(text: str) -> dict[str, str]:
+    """The first Name, Version and Requires-Python of a METADATA header block."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line:
+            break  # the body (description) starts
+        key, sep, value = line.partition(":")
+        if sep and key in ("Name", "Version", "Requires-Python") and key not in found:
+            found[key] = value.strip()
+    return found
+
+
+def _read_many(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    """read_wheel over (path, arch) pairs: (True, row line) or (False, the problem)."""
+    out = []
+    for path, arch in jobs:
+        try:
+            out.append((True, read_wheel(Path(path), arch).line()))
+        except BadWheel as exc:
+            out.append((False, str(exc)))
+    return out
+
+
+def _read_all(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    """The same, on every CPU when there are many (a full index of a big wheelhouse)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < 500 or workers < 2:
+        return _read_many(jobs)
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = 250
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [item for chunk in pool.map(_read_many, chunks) for item in chunk]
 
 
 def _plan(
