@@ -20,7 +20,7 @@ from wheelfactory import make_wheel
 
 BIN = Path(sys.executable).parent
 CP = f"cp{sys.version_info.major}{sys.version_info.minor}"
-VERSION = "{0}.{1}.{2}".format(*sys.version_info)
+VERSION = ".".join(str(part) for part in sys.version_info[:3])
 
 
 def site(root: Path, easybuild: Path, tool: str) -> str:
@@ -96,7 +96,8 @@ def test_users_install_the_build_for_their_node(lmod, house, tmp_path, install, 
 def test_tcl_modules_name_the_same_pip_conf(modulecmd, house, tmp_path):
     tmp, out = house
     install = "pip install numpy tinypkg"
-    result = modulecmd.run(script(tmp_path / "venv", install), [out / "t"], {"RSNT_ARCH": "generic"})
+    node = {"RSNT_ARCH": "generic"}
+    result = modulecmd.run(script(tmp_path / "venv", install), [out / "t"], node)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"conf={tmp}/wh/pip/generic.conf\n" in result.stdout
     assert result.stdout.endswith("numpy 1.26.4+site generic\n")
@@ -104,12 +105,13 @@ def test_tcl_modules_name_the_same_pip_conf(modulecmd, house, tmp_path):
     assert unset.stdout == f"{tmp}/wh/pip/x86-64-v3.conf\n"
 
 
-def test_avail_wheels_defaults_come_from_the_module(lmod, house):
-    tmp, out = house
-    result = lmod.run(
-        f"module load python/{VERSION} && {BIN}/avail_wheels numpy",
-        [out / "w"],
-        {**lmod_env("w", out), "RSNT_ARCH": "x86-64-v3", "PYTHONPATH": ""},
-    )
+def test_avail_wheels_finds_the_wheelhouse_through_the_module(lmod, house):
+    _, out = house
+    env = {**lmod_env("w", out), "RSNT_ARCH": "x86-64-v3"}
+    result = lmod.run(f"module load python/{VERSION} && {BIN}/avail_wheels numpy", [out / "w"], env)
     assert result.returncode == 0, result.stderr
-    print(result.stdout)
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    assert rows == [["numpy", "1.26.4", CP, "x86-64-v3"], ["numpy", "1.26.4", CP, "generic"]]
+    bare = lmod.run(f"{BIN}/avail_wheels numpy", [out / "w"], env)
+    assert bare.returncode == 2
+    assert "no wheelhouse: load a python module" in bare.stderr
