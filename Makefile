@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/render_bench.py
 	$(BIN)/python bench/conda_bench.py
 	$(BIN)/python bench/autoupdate_bench.py
+	$(BIN)/python bench/wheels_bench.py
 
 venv: $(STAMP)
 
