@@ -28,7 +28,7 @@ from pyherd.project import Loaded, Paths, load_sites
 from pyherd.wheelhouse.index import index, publish_configs
 from pyherd.wheelhouse.plan import plan_wheelhouse
 
-RESULT_ORDER = ("failed", "test failed", "built", "would build", "skipped", "not needed")
+RESULT_ORDER = ("failed", "built", "would build", "skipped", "not needed")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,15 +94,13 @@ def _build(args: argparse.Namespace, paths: Paths, item: Loaded) -> int:
     ]
     _table(("package", "version", "python", "result", "file or reason", "seconds"), rows)
     counts = {r: sum(o.result == r for o in outcomes) for r in RESULT_ORDER}
-    failed = counts["failed"] + counts["test failed"]
+    failed = counts["failed"]
     summary = ", ".join(f"{n} {r}" for r, n in counts.items() if n)
     print(f"{item.site.name}: {summary or 'nothing to build'}")
     if failed and not args.dry_run:
         print(f"logs: {plan.root / WORK / 'logs'}/<package>-<python>.log", file=sys.stderr)
-    if not args.dry_run and counts["built"]:
-        _index(item, paths, dry_run=False)
-    elif not args.dry_run:
-        _index(item, paths, dry_run=False, quiet=True)
+    if not args.dry_run:  # also when nothing was built: wheels may have been added by hand
+        _index(item, paths, dry_run=False, quiet=not counts["built"])
     if failed:
         raise JobFailed(f"{failed} of {len(outcomes)} builds failed; the others are published")
     return 0

@@ -15,6 +15,7 @@ wheel built for the first Python is simply found by the next.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -31,7 +32,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from pyherd.progress import Progress
-from pyherd.wheelhouse.catalog import Row, covers, from_filename, normalize
+from pyherd.wheelhouse.catalog import BadWheelName, Row, covers, from_filename, normalize
 from pyherd.wheelhouse.plan import BuildPlan, Interpreter, Wanted
 from pyherd.wheelhouse.retag import RetagError, add_local_tag, tagged_version
 from pyherd.wheelhouse.sources import Candidate, SourceError, Sources, fetch
@@ -79,13 +80,13 @@ class Builder:
         self.progress = progress
         self.sources = Sources(plan.sources)
         self.search = tuple(dict.fromkeys((plan.build_arch, "generic")))
-        self.rows: list[Row] = [
-            from_filename(name, arch)
-            for arch in self.search
-            if (plan.root / arch).is_dir()
-            for name in os.listdir(plan.root / arch)
-            if name.endswith(".whl") and not name.startswith(".")
-        ]
+        self.rows: dict[str, list[Row]] = {}  # published wheels a node of build_arch sees
+        for arch in self.search:
+            if (plan.root / arch).is_dir():
+                for name in os.listdir(plan.root / arch):
+                    if name.endswith(".whl") and not name.startswith("."):
+                        with contextlib.suppress(BadWheelName):  # the index reports those
+                            self._add(from_filename(name, arch))
         self._lock = threading.Lock()
         self._venvs: dict[tuple[str, tuple[str, ...]], Path | BuildFailed] = {}
         self._venv_locks: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
@@ -100,8 +101,6 @@ class Builder:
         for item in self._deferred:  # a dependency may have been published since
             if self.published:
                 self._retry(item)
-            else:
-                item.outcome.result = "failed"
         return outcomes
 
     # -- one requirement ------------------------------------------------------------------
@@ -165,7 +164,7 @@ class Builder:
         try:
             self._test(python, staged, imports, log)
         except BuildFailed as exc:
-            out.result, out.detail = "test failed", str(exc)
+            out.result, out.detail = "failed", str(exc)  # unless the retry below passes
             with self._lock:
                 self._deferred.append(_Deferred(out, python, staged, arch, imports, log))
             return
@@ -175,15 +174,14 @@ class Builder:
         """The wheel of this project and version a node of the build arch would install."""
         wanted = _version(version)
         with self._lock:
-            for row in self.rows:
+            for row in self.rows.get(project, ()):
                 full = row.version + (f"+{row.localversion}" if row.localversion else "")
-                if (
-                    normalize(row.name) == project
-                    and _version(full) == wanted
-                    and covers(row, python.major_minor)
-                ):
+                if _version(full) == wanted and covers(row, python.major_minor):
                     return row
         return None
+
+    def _add(self, row: Row) -> None:
+        self.rows.setdefault(normalize(row.name), []).append(row)
 
     # -- build, test, publish ------------------------------------------------------------
 
@@ -290,7 +288,7 @@ class Builder:
             out.result, out.detail = "skipped", f"already published: {arch}/{staged.name}"
             return
         with self._lock:
-            self.rows.append(from_filename(staged.name, arch))
+            self._add(from_filename(staged.name, arch))
             self.published += 1
         out.result, out.detail = "built", f"{arch}/{staged.name}"
 

@@ -119,11 +119,15 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
     if not full and not touched and (root / INDEX / "stamp").is_file():
         return result
     planned, doomed = _plan(root, config, rows, touched)
-    old_rows = [
-        Row.from_line(entry[2])
-        for key, entry in known.items()
-        if touched is not None and normalize(entry[2].split("\t", 1)[0]) in touched
-    ]
+    old_rows = (
+        []
+        if touched is None
+        else [
+            Row.from_line(entry[2])
+            for entry in known.values()
+            if normalize(entry[2].split("\t", 1)[0]) in touched
+        ]
+    )
     links, unlinks = _links(root, config, rows, touched, old_rows)
     if dry_run:
         result.written, result.removed = sorted(planned), sorted(doomed)

@@ -118,7 +118,9 @@ def fetch(cand: Candidate, dest: Path) -> Path:
     return target
 
 
-def _candidate(filename: str, project: str, location: str, sha: str | None = None):
+def _candidate(
+    filename: str, project: str, location: str, sha: str | None = None
+) -> Candidate | None:
     if filename.endswith(".whl"):
         try:
             row = from_filename(filename, "")
