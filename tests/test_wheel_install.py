@@ -65,6 +65,9 @@ def script(venv: Path, install: str) -> str:
         set -e
         module load python/{VERSION}
         echo "conf=$PIP_CONFIG_FILE"
+        # virtualenv otherwise forks a background wheel updater that can
+        # still be writing into the throwaway HOME when the script returns.
+        export VIRTUALENV_NO_PERIODIC_UPDATE=1
         {BIN}/virtualenv -q --no-download -p python {venv}
         source {venv}/bin/activate
         {install} >&2

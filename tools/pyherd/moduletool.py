@@ -55,7 +55,7 @@ class ModuleTool:
         timeout: float = 120,
     ) -> Result:
         """Run `script` in a clean bash with `module` defined and MODULEPATH set."""
-        with tempfile.TemporaryDirectory(prefix="pyherd-home-") as home:
+        with tempfile.TemporaryDirectory(prefix="pyherd-home-", ignore_cleanup_errors=True) as home:
             base = {
                 "HOME": home,
                 "USER": "pyherd",
