@@ -16,12 +16,14 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyherd.wheelhouse.catalog import (
     COLUMNS,
+    FIELDS,
     BadWheelName,
     Row,
     from_filename,
@@ -106,36 +108,51 @@ def run(args: argparse.Namespace) -> int:
     dirs = None if archs is None else {d for a in archs for d in search_order(a)}
     pythons = None if args.all_pythons else (args.python or default_python())
     versions = [Query.parse(f"x=={v}" if v[0].isdigit() else f"x{v}").spec for v in args.version]
-    rows: list[Row] = []
+    pick = _cells(args.column)
+    table: list[tuple[str, ...] | list[str]] = []  # rows are made into cells one project at a time
+    files: list[str] = []
     missing: list[str] = []
+    latest_only = not (args.all_versions or versions)
     for query in queries or [Query("*", None)]:
-        found = [
-            row
-            for project in source.match(query.pattern)
-            for row in source.rows(project)
-            if (dirs is None or row.arch in dirs)
-            and (pythons is None or any(suits(row, py) for py in pythons))
-            and (query.spec is None or query.spec.contains(row.version, prereleases=True))
-            and all(spec.contains(row.version, prereleases=True) for spec in versions)
-        ]
-        if not (args.all_versions or versions or query.spec):
-            found = newest(found)
-        rows += found
-        if not found and queries:
+        found_any = False
+        for project in source.match(query.pattern):
+            found = [
+                row
+                for row in source.rows(project)
+                if (dirs is None or row.arch in dirs)
+                and (pythons is None or any(suits(row, py) for py in pythons))
+                and (query.spec is None or query.spec.contains(row.version, prereleases=True))
+                and all(spec.contains(row.version, prereleases=True) for spec in versions)
+            ]
+            if not found:
+                continue
+            found_any = True
+            if latest_only and query.spec is None:  # rows come newest first
+                found = [row for row in found if row.version == found[0].version]
+            if args.raw:
+                files += [row.file for row in found]
+            elif not args.not_available_only:
+                table += map(pick, found)
+        if not found_any and queries:
             missing.append(query.text)
     if args.raw:
-        for row in rows if not args.not_available_only else []:
-            print(row.file)
+        for file in files if not args.not_available_only else []:
+            print(file)
         return 0
-    table = (
-        [] if args.not_available_only else [[row.column(c) for c in args.column] for row in rows]
-    )
     if args.condense:
         table = condense(table, args.column)
     if args.not_available or args.not_available_only:
         table += [[name] + [""] * (len(args.column) - 1) for name in missing]
     print(render(args.column, table, args.format), end="")
     return 0
+
+
+def _cells(columns: list[str]) -> Callable[[Row], tuple[str, ...]]:
+    """A row's shown columns, as one tuple."""
+    at = [FIELDS.index(column) for column in columns]
+    if len(at) == 1:
+        return lambda row: (row[at[0]],)
+    return itemgetter(*at)
 
 
 class Query:
@@ -255,17 +272,6 @@ class Source:
         return [Row.from_line(line) for line in text.splitlines()]
 
 
-def newest(rows: list[Row]) -> list[Row]:
-    """Rows of each project's newest version (rows come newest first)."""
-    keep: dict[str, str] = {}
-    out = []
-    for row in rows:
-        project = normalize(row.name)
-        if keep.setdefault(project, row.version) == row.version:
-            out.append(row)
-    return out
-
-
 def suits(row: Row, python: str) -> bool:
     """Whether a wheel installs on Python `python` (3.11): its tag, py3, or cp3x-abi3."""
     major, _, minor = python.partition(".")
@@ -316,10 +322,10 @@ def requirements(path: Path) -> list[str]:
     return lines
 
 
-def condense(table: list[list[str]], columns: list[str]) -> list[list[str]]:
+def condense(table: Sequence[Sequence[str]], columns: list[str]) -> list[list[str]]:
     """One line per (name, version): the other columns' values joined with commas."""
     keys = [i for i, c in enumerate(columns) if c in ("name", "version")]
-    merged: dict[tuple[str, ...], list[list[str]]] = {}
+    merged: dict[tuple[str, ...], list[Sequence[str]]] = {}
     for row in table:
         merged.setdefault(tuple(row[i] for i in keys), []).append(row)
     out = []
@@ -332,22 +338,23 @@ def condense(table: list[list[str]], columns: list[str]) -> list[list[str]]:
     return out
 
 
-def render(columns: Iterable[str], table: list[list[str]], fmt: str) -> str:
+def render(columns: Iterable[str], table: Sequence[Sequence[str]], fmt: str) -> str:
     headers = list(columns)
     if fmt in ("tsv", "csv"):
         sep = "\t" if fmt == "tsv" else ","
         return "".join(sep.join(r) + "\n" for r in [headers, *table])
     pad = 2 if fmt == "simple" else 0
-    widths = [max([len(h) + pad, *(len(r[i]) for r in table)]) for i, h in enumerate(headers)]
+    cols = list(zip(*table, strict=True)) if table else [()] * len(headers)
+    widths = [
+        max(len(h) + pad, max(map(len, col), default=0))
+        for h, col in zip(headers, cols, strict=True)
+    ]
     if fmt in ("github", "pipe"):
-
-        def line(cells: list[str]) -> str:
-            return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
+        line = ("| " + " | ".join(f"{{:<{w}}}" for w in widths) + " |").format
         rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-        return "\n".join([line(headers), rule, *map(line, table)]) + "\n"
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-             for cells in [headers, *table]]  # fmt: skip
+        return "\n".join([line(*headers), rule, *(line(*cells) for cells in table)]) + "\n"
+    line = "  ".join(f"{{:<{w}}}" for w in widths).format
+    lines = [line(*cells).rstrip() for cells in [headers, *table]]
     if fmt == "simple":
         lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ Layout under the root:
   simple/<arch>/index.html            PEP 503 root page for nodes of <arch>
   simple/<arch>/<project>/index.html  its wheels from <arch>, then generic, with
                                       #sha256= and data-requires-python
-  .index/config.json, names.tsv, p/<project>.tsv, state.json, stamp
+  .index/config.json, names.tsv, p/<project>.tsv, state.tsv, stamp
 Every new wheel is read and checked (a zip, METADATA naming the same project and
 version as the file name) before anything is written; one bad wheel fails the
 run and the previous index stays. Each file is replaced by rename, project pages
@@ -42,6 +42,7 @@ INDEX = ".index"
 SIMPLE = "simple"
 LINKS = "find-links"  # <root>/find-links/<arch>/: one symlink per wheel a node of <arch> sees
 PIP = "pip"  # <root>/pip/<arch>.conf: the pip configuration the python modules name
+STATE = "state.tsv"  # config as JSON, then "<arch>/<file>\t<size>\t<mtime_ns>" per wheel
 
 
 @dataclass(frozen=True)
@@ -69,65 +70,38 @@ class Result:
 
 def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
     """Bring the index under `root` up to date; JobFailed (nothing written) on a bad wheel."""
-    state = _load_state(root)
-    full = state.get("config") != config.as_json()
-    known: dict[str, list[Any]] = state.get("files", {}) if not full else {}
-    files: dict[str, list[Any]] = {}
-    problems: list[str] = []
-    result = Result()
-    to_read: list[tuple[str, str, str, int, int]] = []  # key, path, arch, size, mtime
-    for arch in config.archs:
-        directory = root / arch
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            problems.append(f"{directory}: cannot list it: {exc.strerror or exc}")
-            continue
-        for entry in entries:
-            if not entry.name.endswith(".whl"):
-                continue
-            key = f"{arch}/{entry.name}"
-            try:
-                st = entry.stat()
-            except OSError as exc:
-                problems.append(f"{entry.path}: {exc.strerror or exc}")
-                continue
-            old = known.get(key)
-            if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
-                files[key] = old
-                continue
-            to_read.append((key, entry.path, arch, st.st_size, st.st_mtime_ns))
-    for (key, _, _, size, mtime), (ok, text) in zip(
-        to_read, _read_all([(path, arch) for _, path, arch, _, _ in to_read]), strict=True
-    ):
-        if not ok:
+    known = _load_state(root, config)  # None: no usable state, index everything
+    scan = _scan(root, config)
+    files, problems = scan.files, scan.problems
+    fresh = [key for key, stat in files.items() if known is None or known.get(key) != stat]
+    gone = [] if known is None else [key for key in known if key not in files]
+    touched = None if known is None else {_project(key) for key in (*fresh, *gone)}
+    result = Result(wheels=len(files))
+    old_rows: list[Row] = []
+    kept: list[Row] = []
+    if touched:
+        old_rows = _shard_rows(root, touched)
+        fresh_keys = set(fresh)
+        lost = {key for p in touched for key in scan.keys.get(p, ()) if key not in fresh_keys}
+        kept = [row for row in old_rows if f"{row.arch}/{row.file}" in lost]
+        lost.difference_update(f"{row.arch}/{row.file}" for row in kept)
+        fresh += sorted(lost)  # a shard that lost rows: read those wheels again
+    rows = kept
+    jobs = [(str(root / key), key.split("/", 1)[0]) for key in fresh]
+    for ok, text in _read_all(jobs):
+        if ok:
+            rows.append(Row.from_line(text))
+            result.read += 1
+        else:
             problems.append(text)
-            continue
-        result.read += 1
-        files[key] = [size, mtime, text]
     if problems:
         raise JobFailed(
             f"{root}: {len(problems)} wheel(s) cannot be indexed; the index is unchanged:\n  "
             + "\n  ".join(problems)
         )
-    result.wheels = len(files)
-    rows = [Row.from_line(entry[2]) for entry in files.values()]
-    changed = set(files) ^ set(known) | {k for k in files if known.get(k) != files[k]}
-    touched = None if full else {normalize(k.split("/", 1)[1].split("-", 1)[0]) for k in changed}
-    if not full and not touched and (root / INDEX / "stamp").is_file():
+    if touched is not None and not touched and (root / INDEX / "stamp").is_file():
         return result
-    planned, doomed = _plan(root, config, rows, touched)
-    old_rows = (
-        []
-        if touched is None
-        else [
-            Row.from_line(entry[2])
-            for entry in known.values()
-            if normalize(entry[2].split("\t", 1)[0]) in touched
-        ]
-    )
+    planned, doomed = _plan(root, config, rows, touched, scan)
     links, unlinks = _links(root, config, rows, touched, old_rows)
     if dry_run:
         result.written, result.removed = sorted(planned), sorted(doomed)
@@ -155,10 +129,73 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
             (root / rel).unlink()
             result.removed.append(rel)
     os.sync()  # every page on disk before the state that says they are there
-    state = {"config": config.as_json(), "files": files}
-    atomic_write(root / INDEX / "state.json", json.dumps(state, separators=(",", ":")).encode())
+    state = json.dumps(config.as_json(), sort_keys=True) + "\n"
+    state += "".join(f"{key}\t{stat}\n" for key, stat in files.items())
+    atomic_write(root / INDEX / STATE, state.encode())
     atomic_write(root / INDEX / "stamp", b"")
     return result
+
+
+@dataclass
+class _Scan:
+    files: dict[str, str] = field(default_factory=dict)  # "<arch>/<file>": "<size>\t<mtime_ns>"
+    keys: dict[str, list[str]] = field(default_factory=dict)  # project: its files' keys
+    archs: dict[str, set[str]] = field(default_factory=dict)  # project: archs holding it
+    problems: list[str] = field(default_factory=list)
+
+
+def _scan(root: Path, config: Config) -> _Scan:
+    """Every wheel under the arch directories, with its size and mtime, by project."""
+    scan = _Scan()
+    files = scan.files  # the loop below runs once per wheel: keep it lean
+    for arch in config.archs:
+        directory = root / arch
+        try:
+            entries = list(os.scandir(directory))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            scan.problems.append(f"{directory}: cannot list it: {exc.strerror or exc}")
+            continue
+        by_first: dict[str, list[str]] = {}  # a file name's first field: those files' keys
+        for entry in entries:
+            name = entry.name
+            if not name.endswith(".whl"):
+                continue
+            try:
+                st = entry.stat()
+            except OSError as exc:
+                scan.problems.append(f"{entry.path}: {exc.strerror or exc}")
+                continue
+            key = f"{arch}/{name}"
+            files[key] = f"{st.st_size}\t{st.st_mtime_ns}"
+            first = name[: name.find("-")]
+            group = by_first.get(first)
+            if group is None:
+                group = by_first[first] = []
+            group.append(key)
+        for first, keys in by_first.items():
+            project = normalize(first)  # Foo_Bar and foo.bar are one project
+            scan.keys.setdefault(project, []).extend(keys)
+            scan.archs.setdefault(project, set()).add(arch)
+    return scan
+
+
+def _project(key: str) -> str:
+    """The normalized project of "<arch>/<wheel file name>"."""
+    return normalize(key.split("/", 1)[1].split("-", 1)[0])
+
+
+def _shard_rows(root: Path, projects: set[str]) -> list[Row]:
+    """The rows the index holds for these projects (none for a missing or damaged shard)."""
+    rows: list[Row] = []
+    for project in projects:
+        try:
+            text = (root / INDEX / "p" / f"{project}.tsv").read_text()
+            rows += [Row.from_line(line) for line in text.splitlines()]
+        except (OSError, ValueError, TypeError):
+            continue
+    return rows
 
 
 class BadWheel(Exception):
@@ -278,14 +315,23 @@ def _read_all(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
 
 
 def _plan(
-    root: Path, config: Config, rows: list[Row], touched: set[str] | None
+    root: Path,
+    config: Config,
+    rows: list[Row],
+    touched: set[str] | None,
+    scan: _Scan,
 ) -> tuple[dict[str, str], list[str]]:
-    """Files to write (relative to root) and files to remove; touched=None: everything."""
+    """Files to write (relative to root) and files to remove.
+
+    rows are the touched projects' (touched=None: every project's); the listings of
+    all projects come from the scanned file names and the previous names.tsv.
+    """
     by_project: dict[str, list[Row]] = {}
     for row in rows:
         by_project.setdefault(normalize(row.name), []).append(row)
     planned: dict[str, str] = {}
     doomed: list[str] = []
+    shown: dict[str, str] = {}
     wanted = set(by_project) if touched is None else touched
     for project in sorted(wanted):
         shard = f"{INDEX}/p/{project}.tsv"
@@ -295,6 +341,7 @@ def _plan(
             doomed += [f"{SIMPLE}/{arch}/{project}/index.html" for arch in config.archs]
             continue
         project_rows = newest_first(project_rows)  # readers need no sorting
+        shown[project] = project_rows[0].name
         planned[shard] = "".join(row.line() + "\n" for row in project_rows)
         for arch in config.archs:
             page = f"{SIMPLE}/{arch}/{project}/index.html"
@@ -305,14 +352,29 @@ def _plan(
                 doomed.append(page)
     if touched is None:  # a full run also drops pages of projects no longer there
         doomed += _stale_pages(root, config, set(by_project))
-    names = sorted((project, rows_[0].name) for project, rows_ in by_project.items())
+        if (root / INDEX / "state.json").exists():  # the state's earlier form
+            doomed.append(f"{INDEX}/state.json")
+    before = {} if touched is None else _names(root)
+    names = sorted(
+        (p, shown.get(p) or before.get(p) or scan.keys[p][0].split("/")[1].split("-")[0])
+        for p in scan.archs
+    )
     planned[f"{INDEX}/names.tsv"] = "".join(f"{n}\t{d}\n" for n, d in names)
     planned[f"{INDEX}/config.json"] = json.dumps(config.as_json(), indent=1) + "\n"
     for arch in config.archs:
         search = set(search_order(arch))
-        listed = [(p, d) for p, d in names if any(r.arch in search for r in by_project[p])]
+        listed = [(p, d) for p, d in names if scan.archs[p] & search]
         planned[f"{SIMPLE}/{arch}/index.html"] = _root_page(listed)
     return planned, doomed
+
+
+def _names(root: Path) -> dict[str, str]:
+    """names.tsv: normalized project -> the name as published."""
+    try:
+        text = (root / INDEX / "names.tsv").read_text()
+    except OSError:
+        return {}
+    return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
 
 
 def _links(
@@ -405,8 +467,13 @@ def _stale_pages(root: Path, config: Config, projects: set[str]) -> list[str]:
     return doomed
 
 
-def _load_state(root: Path) -> dict[str, Any]:
+def _load_state(root: Path, config: Config) -> dict[str, str] | None:
+    """The wheels the last run indexed ({key: "size\\tmtime"}); None if absent, damaged
+    or written for another configuration."""
     try:
-        return json.loads((root / INDEX / "state.json").read_text())
+        header, _, body = (root / INDEX / STATE).read_text().partition("\n")
+        if json.loads(header) != config.as_json():
+            return None
+        return dict(line.split("\t", 1) for line in body.splitlines())
     except (OSError, ValueError):
-        return {}
+        return None
