@@ -118,6 +118,26 @@ def test_rerun_reads_and_writes_nothing_and_a_new_wheel_touches_its_pages(house:
     ]
 
 
+def test_incremental_runs_leave_what_a_full_index_writes(house: Path):
+    """Add, remove and replace wheels one run at a time; a rebuild from nothing agrees."""
+    assert wheels(house, "index").returncode == 0
+    root = house / "wh"
+    make_wheel(root / "x86-64-v3", "SciPy", "1.13.0+site", LINUX)
+    (root / "generic/numpy-1.25.0+site-cp311-cp311-linux_x86_64.whl").unlink()
+    assert "7 wheels, 1 read" in wheels(house, "index").stdout
+    (root / "generic/qiskit-1.2.4+site-cp38-abi3-linux_x86_64.whl").unlink()
+    make_wheel(root / "generic", "h5netcdf", "0.7.4+site", "py2.py3-none-any",
+               requires_python=">=3.8")  # same name, new content  # fmt: skip
+    assert "6 wheels, 1 read" in wheels(house, "index").stdout
+    incremental = index_files(root)
+    assert not (root / "simple/generic/qiskit").exists()
+    assert "scipy\tSciPy" in incremental[".index/names.tsv"].decode()
+    for derived in ("simple", ".index"):
+        subprocess.run(["rm", "-r", str(root / derived)], check=True)
+    assert "6 wheels, 6 read" in wheels(house, "index").stdout
+    assert index_files(root) == incremental
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [

@@ -16,6 +16,7 @@ rewritten, so adding a few wheels to a large wheelhouse is quick.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -128,6 +129,9 @@ def index(root: Path, config: Config, *, dry_run: bool = False) -> Result:
         if (root / rel).is_symlink() or (root / rel).exists():
             (root / rel).unlink()
             result.removed.append(rel)
+            if rel.startswith(f"{SIMPLE}/"):
+                with contextlib.suppress(OSError):  # the project's directory, once empty
+                    (root / rel).parent.rmdir()
     os.sync()  # every page on disk before the state that says they are there
     state = json.dumps(config.as_json(), sort_keys=True) + "\n"
     state += "".join(f"{key}\t{stat}\n" for key, stat in files.items())
