@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/conda_bench.py
 	$(BIN)/python bench/autoupdate_bench.py
 	$(BIN)/python bench/wheels_bench.py
+	$(BIN)/python bench/deploy_bench.py
 
 venv: $(STAMP)
 
@@ -52,7 +53,12 @@ $(STAMP): pyproject.toml
 # Debian's lmod as a package; environment-modules unpacked beside it (the two conflict in apt);
 # systemd-analyze (Debian's systemd, not started) verifies the autoupdate units `pyherd cron` prints.
 # The setuptools wheel that wheel-build tests install into build venvs offline.
-test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded
+# OpenSSH's server: the deploy tests start private sshd processes on 127.0.0.2-4.
+test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded /usr/sbin/sshd
+
+/usr/sbin/sshd:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server >/dev/null
 
 $(BUILD_WHEELS)/.downloaded: $(STAMP)
 	$(BIN)/pip download -q --disable-pip-version-check --only-binary=:all: --no-deps -d $(BUILD_WHEELS) 'setuptools==80.9.0'

@@ -27,6 +27,7 @@ COMMANDS = {
     "autoupdate": "re-solve trees marked autoupdate; publish a new generation only if changed",
     "cron": "print the crontab lines and systemd units that run autoupdate",
     "wheels": "the site wheelhouse: build wheels, index them for pip, uv and avail_wheels",
+    "deploy": "copy the rendered site to its hosts over SSH, or run pyherd on its build hosts",
 }
 
 

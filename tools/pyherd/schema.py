@@ -603,6 +603,66 @@ WHEELHOUSE = Record(
     }
 )
 
+HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+ABS_PATH = Str(
+    allow_newline=False, pattern=re.compile(r"^/[^\0]*$"), pattern_help="an absolute path"
+)
+
+DEPLOY = Record(
+    {
+        "groups": Field(
+            MapOf(
+                ListOf(Str(pattern=HOST_RE, pattern_help="a host name or IPv4 address")),
+                NAME_RE,
+                "a group name",
+            ),
+            "hosts by group (login, build, ...); `deploy` goes to all of them unless told "
+            "--group or --hosts",
+            True,
+        ),
+        "user": Field(
+            Str(pattern=re.compile(r"^[a-z_][a-z0-9_.-]*$"), pattern_help="a user name"),
+            "the SSH user (default: the user running pyherd)",
+        ),
+        "port": Field(Int(minimum=1), "the SSH port", default=22),
+        "identity_file": Field(
+            LINE, "private key (relative: to sites/<site>/); default: the SSH agent's keys"
+        ),
+        "known_hosts": Field(
+            LINE,
+            "the site's known_hosts, the only host keys trusted (relative: to sites/<site>/)",
+            default="known_hosts",
+        ),
+        "modulepath": Field(
+            ABS_PATH,
+            "remote path of the site's modulefiles, as users' MODULEPATH names it; pyherd keeps "
+            "it a symlink to its current release",
+            True,
+        ),
+        "config_dir": Field(
+            ABS_PATH, "remote path of the site's configs (lmodrc.lua, pip and conda configs)"
+        ),
+        "project_dir": Field(
+            ABS_PATH, "remote copy of sites/ and templates/, where --run runs pyherd"
+        ),
+        "parallel": Field(Int(minimum=1), "hosts deployed at once", default=8),
+        "connect_timeout": Field(Int(minimum=1), "seconds to wait for a host", default=10),
+        "lmod_cache_dir": Field(
+            ABS_PATH, "Lmod's system spider cache directory, refreshed after a change"
+        ),
+        "cache_update": Field(
+            LINE,
+            "the command that refreshes it (given -d DIR -t DIR/timestamp MODULEPATH); "
+            "skipped on a host without it",
+            default="update_lmod_system_cache_files",
+        ),
+        "pyherd": Field(LINE, "the pyherd command on the hosts, for --run", default="pyherd"),
+        "run_group": Field(
+            Str(pattern=NAME_RE), "the group --run runs on (default: build)", default="build"
+        ),
+    }
+)
+
 PROPERTY_VALUE = Record(
     {
         "short": Field(LINE, "the short tag avail shows: (t)", required=True),
@@ -691,6 +751,7 @@ SITE = Record(
             "conda settings: trees to install, and what the conda modules and .condarc give users",
         ),
         "wheelhouse": Field(WHEELHOUSE, "the site's precompiled wheels for pip and avail_wheels"),
+        "deploy": Field(DEPLOY, "the hosts `pyherd deploy` copies the site to, over SSH"),
         "lmod": Field(
             Record(
                 {

@@ -154,6 +154,24 @@ class WheelhouseSettings:
 
 
 @dataclass(frozen=True)
+class DeploySettings:
+    groups: dict[str, tuple[str, ...]]
+    modulepath: str
+    user: str | None = None
+    port: int = 22
+    identity_file: str | None = None
+    known_hosts: str = "known_hosts"
+    config_dir: str | None = None
+    project_dir: str | None = None
+    parallel: int = 8
+    connect_timeout: int = 10
+    lmod_cache_dir: str | None = None
+    cache_update: str = "update_lmod_system_cache_files"
+    pyherd: str = "pyherd"
+    run_group: str = "build"
+
+
+@dataclass(frozen=True)
 class CondaSettings:
     root: str
     channels: tuple[str, ...] = ()
@@ -191,6 +209,7 @@ class Site:
     python_policy: PythonPolicy = PythonPolicy()
     conda: CondaSettings | None = None
     wheelhouse: WheelhouseSettings | None = None
+    deploy: DeploySettings | None = None
     properties: dict[str, dict[str, PropertyValue]] = field(default_factory=dict)
     conflicts: dict[str, ConflictSet] = field(default_factory=dict)
     modules: dict[str, ModuleDef] = field(default_factory=dict)
@@ -399,6 +418,7 @@ def _freeze(name: str, file: str, data: dict[str, Any], located: Located, extras
         ),
         conda=_conda(conda) if conda else None,
         wheelhouse=_wheelhouse(wheels) if (wheels := data["wheelhouse"]) else None,
+        deploy=_deploy(deploy) if (deploy := data["deploy"]) else None,
         properties={
             prop: {
                 value: PropertyValue(p["short"], p["long"] or p["short"], p["color"], p["doc"])
@@ -440,4 +460,23 @@ def _wheelhouse(w: dict[str, Any]) -> WheelhouseSettings:
             for name, p in w["packages"].items()
             if p
         },
+    )
+
+
+def _deploy(d: dict[str, Any]) -> DeploySettings:
+    return DeploySettings(
+        groups={name: tuple(hosts) for name, hosts in d["groups"].items()},
+        modulepath=d["modulepath"],
+        user=d["user"],
+        port=d["port"],
+        identity_file=d["identity_file"],
+        known_hosts=d["known_hosts"],
+        config_dir=d["config_dir"],
+        project_dir=d["project_dir"],
+        parallel=d["parallel"],
+        connect_timeout=d["connect_timeout"],
+        lmod_cache_dir=d["lmod_cache_dir"],
+        cache_update=d["cache_update"],
+        pyherd=d["pyherd"],
+        run_group=d["run_group"],
     )

@@ -1,0 +1,311 @@
+"""pyherd deploy against real OpenSSH servers on 127.0.0.2-4, each with its own remote root."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_pyherd
+from sshhosts import SshHost, free_port, keygen, make_hosts
+
+ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+CACHE_UPDATE = "/usr/share/lmod/lmod/libexec/update_lmod_system_cache_files"
+PYHERD_BIN = Path(sys.executable).parent / "pyherd"
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("unshare"),
+    reason="the test hosts need root (sshd, a mount namespace per host)",
+)
+
+
+class Cluster:
+    """Three hosts, a project dir with sites/t.yaml, and helpers to deploy and look."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.port = free_port(ADDRESSES)
+        self.key = keygen(base / "client_ed25519")
+        self.common = base / "common"  # the path every host sees its own root at
+        self.common.mkdir()
+        self.hosts = make_hosts(base, ADDRESSES, self.port, self.key)
+        self.project = base / "project"
+        (self.project / "sites/t").mkdir(parents=True)
+        shutil.copytree(ROOT / "templates", self.project / "templates")
+        self.known_hosts = self.project / "sites/t/known_hosts"
+        self.known_hosts.write_text("".join(h.known_hosts_line(self.port) for h in self.hosts))
+        self.write_site()
+
+    def write_site(self, versions: str = '["3.11.5", "3.12.1"]', extra: str = "") -> None:
+        (self.project / "sites/t.yaml").write_text(
+            textwrap.dedent(f"""\
+            module_tool: lmod
+            deploy:
+              user: root
+              port: {self.port}
+              identity_file: {self.key}
+              groups:
+                login: [127.0.0.2, 127.0.0.3]
+                build: [127.0.0.4]
+              modulepath: {self.common}/modules
+              config_dir: {self.common}/etc
+              lmod_cache_dir: {self.common}/cache
+              cache_update: {CACHE_UPDATE}
+              parallel: 2
+            """)
+            + textwrap.indent(extra, "  ")
+            + textwrap.dedent(f"""\
+            lmod:
+              properties:
+                state:
+                  testing: {{short: (T), doc: being tested}}
+            modules:
+              python:
+                kind: python
+                versions: {versions}
+                prefix: /opt/python/{{version}}
+            """)
+        )
+
+    def deploy(self, *args: str, env: dict[str, str] | None = None):
+        return run_pyherd("deploy", "--site", "t", *args, cwd=self.project, env=env)
+
+    def host(self, address: str) -> SshHost:
+        return next(h for h in self.hosts if h.address == address)
+
+    def tree(self, address: str, name: str = "modules") -> Path:
+        return self.host(address).root / name
+
+    def files(self, address: str, name: str = "modules") -> dict[str, str]:
+        top = self.tree(address, name)
+        return {
+            str(p.relative_to(top)): p.read_text() for p in sorted(top.rglob("*")) if p.is_file()
+        }
+
+    def snapshot(self) -> dict[str, tuple[int, str]]:
+        """Every path under every host's root: (mtime, link target or '')."""
+        out = {}
+        for host in self.hosts:
+            for p in sorted(host.root.rglob("*")):
+                st = p.lstat()
+                out[str(p)] = (st.st_mtime_ns, os.readlink(p) if p.is_symlink() else "")
+        return out
+
+
+@pytest.fixture
+def cluster(tmp_path: Path):
+    c = Cluster(tmp_path)
+    for host in c.hosts:
+        host.start(c.common, c.port)
+    yield c
+    for host in c.hosts:
+        host.stop()
+
+
+def rows(stdout: str) -> dict[str, list[str]]:
+    """The result table by host: [changed, result, seconds, detail...]."""
+    return {
+        line.split()[0]: line.split()[1:]
+        for line in stdout.splitlines()
+        if line.startswith("127.0.0.")
+    }
+
+
+def test_first_deploy_then_a_rerun_uploads_nothing(cluster: Cluster, lmod):
+    first = cluster.deploy()
+    assert first.returncode == 0, first.stdout + first.stderr
+    table = rows(first.stdout)
+    assert sorted(table) == ADDRESSES
+    assert all(r[0] == "3" and r[1] == "deployed" for r in table.values()), first.stdout
+    for address in ADDRESSES:
+        modules = cluster.tree(address)
+        assert modules.is_symlink()
+        assert sorted(cluster.files(address)) == ["python/3.11.5.lua", "python/3.12.1.lua"]
+        assert "testing" in cluster.files(address, "etc")["lmodrc.lua"]
+        # Lmod on that host's tree, and the spider cache the deploy refreshed
+        avail = lmod.run("module -t avail python", [modules])
+        assert avail.stderr.split()[1:] == ["python/3.11.5", "python/3.12.1"]
+        assert "3.12.1.lua" in (cluster.host(address).root / "cache/spiderT.lua").read_text()
+    before = cluster.snapshot()
+    again = cluster.deploy()
+    assert again.returncode == 0, again.stderr
+    assert {h: r[:2] for h, r in rows(again.stdout).items()} == {
+        h: ["0", "unchanged"] for h in ADDRESSES
+    }
+    assert cluster.snapshot() == before  # no upload, no new release, nothing touched
+
+
+def test_one_changed_template_uploads_one_file(cluster: Cluster):
+    assert cluster.deploy().returncode == 0
+    link = os.readlink(cluster.tree("127.0.0.2"))
+    inode = (cluster.tree("127.0.0.2") / "python/3.11.5.lua").stat().st_ino
+    template = cluster.project / "templates/lmod/lmodrc.lua.j2"
+    template.write_text(template.read_text() + "-- reviewed in PR 42\n")
+    changed = cluster.deploy()
+    assert changed.returncode == 0, changed.stderr
+    for address, row in rows(changed.stdout).items():
+        assert row[:2] == ["1", "deployed"], changed.stdout
+        assert "configs: 1 up, 0 removed" in " ".join(row)
+        assert "PR 42" in cluster.files(address, "etc")["lmodrc.lua"]
+    # the modulefiles were not touched: same release, same file
+    assert os.readlink(cluster.tree("127.0.0.2")) == link
+    assert (cluster.tree("127.0.0.2") / "python/3.11.5.lua").stat().st_ino == inode
+
+
+def test_a_removed_module_disappears_and_files_pyherd_never_put_there_stay(cluster: Cluster):
+    assert cluster.deploy().returncode == 0
+    mine = cluster.tree("127.0.0.3") / "local/1.0.lua"  # an admin's own module, by hand
+    mine.parent.mkdir()
+    mine.write_text("-- hand-made\n")
+    cluster.write_site(versions='["3.11.5"]')
+    removed = cluster.deploy("--group", "login")
+    assert removed.returncode == 0, removed.stderr
+    assert sorted(rows(removed.stdout)) == ["127.0.0.2", "127.0.0.3"]
+    assert "modulefiles: 0 up, 1 removed" in removed.stdout
+    assert sorted(cluster.files("127.0.0.3")) == ["local/1.0.lua", "python/3.11.5.lua"]
+    assert cluster.files("127.0.0.3")["local/1.0.lua"] == "-- hand-made\n"
+    assert "python/3.12.1.lua" in cluster.files("127.0.0.4")  # not in the login group
+
+
+def test_one_host_down_the_others_are_done(cluster: Cluster):
+    cluster.host("127.0.0.3").stop()
+    result = cluster.deploy()
+    assert result.returncode == 1
+    table = rows(result.stdout)
+    assert table["127.0.0.2"][1] == table["127.0.0.4"][1] == "deployed"
+    assert table["127.0.0.3"][:2] == ["0", "failed"]
+    assert "127.0.0.3: cannot connect" in result.stderr
+    assert "1 of 3 host(s) failed" in result.stderr
+    assert not any(cluster.host("127.0.0.3").root.iterdir())
+
+
+def test_unknown_and_changed_host_keys_are_refused(cluster: Cluster):
+    lines = cluster.known_hosts.read_text().splitlines(keepends=True)
+    stranger = keygen(cluster.base / "stranger")
+    kind, key = stranger.with_suffix(".pub").read_text().split()[:2]
+    lines[0] = f"[127.0.0.2]:{cluster.port} {kind} {key}\n"  # .2 now offers another key
+    cluster.known_hosts.write_text("".join(lines[:2]))  # .4 unknown
+    result = cluster.deploy()
+    assert result.returncode == 1
+    table = rows(result.stdout)
+    assert table["127.0.0.3"][1] == "deployed"
+    assert table["127.0.0.2"][1] == table["127.0.0.4"][1] == "failed"
+    assert "127.0.0.2: host key CHANGED" in result.stderr
+    assert "127.0.0.4: host key unknown: [127.0.0.4]:" in result.stderr
+    assert "--accept-new-host-keys" in result.stderr
+    for address in ("127.0.0.2", "127.0.0.4"):
+        assert not any(cluster.host(address).root.iterdir())
+    # accepting new keys records .4, and never overrides a changed one
+    accepted = cluster.deploy("--accept-new-host-keys")
+    assert accepted.returncode == 1
+    table = rows(accepted.stdout)
+    assert table["127.0.0.4"][1] == "deployed" and table["127.0.0.2"][1] == "failed"
+    assert f"[127.0.0.4]:{cluster.port} ssh-ed25519" in cluster.known_hosts.read_text()
+    assert "new host key recorded" in accepted.stderr
+
+
+def test_accept_new_host_keys_records_them_and_later_runs_trust_them(cluster: Cluster):
+    cluster.known_hosts.unlink()
+    refused = cluster.deploy()
+    assert refused.returncode == 1 and "3 of 3 host(s) failed" in refused.stderr
+    accepted = cluster.deploy("--accept-new-host-keys")
+    assert accepted.returncode == 0, accepted.stderr
+    recorded = cluster.known_hosts.read_text().splitlines()
+    assert sorted(line.split()[0] for line in recorded) == [
+        f"[{a}]:{cluster.port}" for a in ADDRESSES
+    ]
+    again = cluster.deploy()
+    assert again.returncode == 0 and "unchanged" in again.stdout
+
+
+def test_an_upload_killed_midway_leaves_the_old_tree_and_a_rerun_completes(cluster: Cluster):
+    assert cluster.deploy().returncode == 0
+    old = cluster.files("127.0.0.2")
+    link = os.readlink(cluster.tree("127.0.0.2"))
+    cluster.write_site(versions='["3.11.5", "3.12.1", "3.13.0"]')
+    killed = cluster.deploy(env={"PYHERD_KILL_AT": "deploy-upload"})
+    assert killed.returncode == -9
+    for address in ADDRESSES:
+        assert cluster.files(address) == old
+    assert os.readlink(cluster.tree("127.0.0.2")) == link
+    rerun = cluster.deploy()
+    assert rerun.returncode == 0, rerun.stderr
+    assert "python/3.13.0.lua" in cluster.files("127.0.0.2")
+    assert all(r[:2] == ["1", "deployed"] for r in rows(rerun.stdout).values()), rerun.stdout
+
+
+def test_dry_run_touches_nothing(cluster: Cluster):
+    dry = cluster.deploy("--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert all(r[:2] == ["3", "would"] for r in rows(dry.stdout).values()), dry.stdout
+    assert all(not any(h.root.iterdir()) for h in cluster.hosts)
+    assert cluster.deploy().returncode == 0
+    cluster.write_site(versions='["3.11.5"]')
+    before = cluster.snapshot()
+    dry = cluster.deploy("--dry-run")
+    assert "modulefiles: 0 up, 1 removed" in dry.stdout
+    assert cluster.snapshot() == before
+
+
+def test_run_streams_each_hosts_output_and_exit(cluster: Cluster):
+    extra = f"project_dir: {cluster.common}/project\npyherd: {PYHERD_BIN}\n"
+    cluster.write_site(extra=extra)
+    wheelhouse = f"wheelhouse:\n  root: {cluster.common}/wh\n"
+    site = cluster.project / "sites/t.yaml"
+    site.write_text(site.read_text().replace("lmod:\n", wheelhouse + "lmod:\n"))
+    assert cluster.deploy().returncode == 0  # the project copy goes with the trees
+    assert (cluster.tree("127.0.0.4", "project") / "sites/t.yaml").is_file()
+    ok = cluster.deploy("--run", "wheels index")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "127.0.0.4 | t: 0 wheels, 0 read;" in ok.stdout
+    assert rows(ok.stdout) == {"127.0.0.4": ["ok", rows(ok.stdout)["127.0.0.4"][1], "exit", "0"]}
+    assert (cluster.host("127.0.0.4").root / "wh/pip/generic.conf").is_file()
+    bad = cluster.deploy("--run", "install nosuchtree", "--hosts", "127.0.0.2", "127.0.0.4")
+    assert bad.returncode == 1
+    for address in ("127.0.0.2", "127.0.0.4"):
+        assert f"{address} | sites/t.yaml: no tree 'nosuchtree'" in bad.stdout
+        assert rows(bad.stdout)[address][0] == "failed"
+        assert rows(bad.stdout)[address][-2:] == ["exit", "2"]
+
+
+def test_run_needs_the_same_pyherd_on_the_host(cluster: Cluster):
+    cluster.write_site(extra=f"project_dir: {cluster.common}/project\npyherd: /bin/false\n")
+    result = cluster.deploy("--run", "autoupdate")
+    assert result.returncode == 1
+    assert "127.0.0.4: needs pyherd" in result.stderr and "pip install pyherd==" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "message"),
+    [
+        (["--hosts", "10.9.9.9"], "", "not a host of this site: 10.9.9.9"),
+        (["--group", "gpu"], "", "no group 'gpu' (groups: login, build)"),
+        (["--run", "rm -rf /"], "", "runs pyherd's own commands"),
+        (["--run", "autoupdate"], "", "--run needs deploy.project_dir"),
+        ([], "project_dir: rel/project\n", "deploy.project_dir: 'rel/project' is not an absolute"),
+    ],
+)
+def test_bad_input_is_exit_2_and_contacts_no_host(cluster: Cluster, args, extra, message):
+    if extra:
+        cluster.write_site(extra=extra)
+    result = cluster.deploy(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert all(not any(h.root.iterdir()) for h in cluster.hosts)
+
+
+def test_a_host_name_that_would_reach_a_shell_is_refused(tmp_path: Path):
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites/t.yaml").write_text(
+        "module_tool: lmod\ndeploy:\n  groups:\n    login: ['a;touch /tmp/x']\n"
+        "  modulepath: /srv/modules\nmodules: {}\n"
+    )
+    result = run_pyherd("deploy", "--site", "t", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "sites/t.yaml:4: deploy.groups.login[0]: 'a;touch /tmp/x' is not a host name" in (
+        result.stderr
+    )

@@ -1,0 +1,250 @@
+"""One deploy across hosts: each host's trees brought to this render, a bounded number of
+hosts at a time, and `--run`: a pyherd command on each build host, output prefixed.
+
+Per host, one SSH connection: read the releases' manifests (one command), upload
+nothing when they match, else one archive of the changed files into the staging
+directory beside the target, then one script that builds the new release and
+swaps the link (scripts.py), then Lmod's cache refresh. A host that fails is
+reported and the others go on; nothing on a host changes before its swap.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from fabric import Connection
+
+from pyherd import __version__
+from pyherd.deploy import scripts
+from pyherd.deploy.hosts import HostError, connect
+from pyherd.deploy.trees import Change, Tree, archive, diff
+from pyherd.faults import checkpoint
+from pyherd.site import DeploySettings
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved deploy: where to, as whom, trusting which keys."""
+
+    site: str
+    settings: DeploySettings
+    hosts: tuple[str, ...]
+    known_hosts: Path
+    identity: Path | None
+    accept_new: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class HostResult:
+    host: str
+    result: str  # deployed, unchanged, would change, failed; for --run: ok, failed
+    changed: int = 0
+    detail: str = ""
+    seconds: float = 0.0
+    ok: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def each_host(
+    target: Target, job: Callable[[str, Connection | None], HostResult]
+) -> list[HostResult]:
+    """job(host, connection) on every host, at most settings.parallel at once; results in
+    the hosts' order. A host that cannot be reached or trusted is a failed result."""
+    lock = threading.Lock()
+
+    def one(host: str) -> HostResult:
+        start = time.monotonic()
+        conn = None
+        try:
+            conn, recorded = connect(
+                host,
+                target.settings,
+                target.known_hosts,
+                target.identity,
+                accept_new=target.accept_new and not target.dry_run,
+                lock=lock,
+            )
+            result = job(host, conn)
+            if recorded:
+                result.notes.append(f"new host key recorded in {target.known_hosts}")
+        except HostError as exc:
+            result = HostResult(host, "failed", detail=str(exc), ok=False)
+        except Exception as exc:  # one host's surprise must not take the others down
+            result = HostResult(host, "failed", detail=f"{type(exc).__name__}: {exc}", ok=False)
+        finally:
+            if conn is not None:
+                conn.close()
+        result.seconds = time.monotonic() - start
+        return result
+
+    workers = max(1, min(target.settings.parallel, len(target.hosts)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deploy") as pool:
+        return list(pool.map(one, target.hosts))
+
+
+def _sh(conn: Connection, script: str, **kwargs: object):
+    """Run a script under /bin/sh whatever the user's login shell is."""
+    return conn.run(f"/bin/sh -c {shlex.quote(script)}", warn=True, in_stream=False, **kwargs)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
+    """Bring every host's trees to these; a rerun with nothing changed uploads nothing."""
+
+    def job(host: str, conn: Connection | None) -> HostResult:
+        assert conn is not None
+        state = _sh(conn, scripts.read_state(trees), hide=True)
+        if state.exited != 0:
+            raise HostError(f"cannot read the current release: {_last_line(state.stderr)}")
+        remote, missing = scripts.parse_state(state.stdout, len(trees))
+        if missing:
+            raise HostError(f"the host lacks {', '.join(missing)} (needed to swap releases)")
+        for tree, there in zip(trees, remote, strict=True):
+            if there.state == "notlink":
+                raise HostError(
+                    f"{tree.remote} is a directory pyherd did not make; move it aside once "
+                    f"(mv {tree.remote} {tree.remote}.old) and deploy again"
+                )
+        changes = [
+            diff(tree, there.manifest or {}) for tree, there in zip(trees, remote, strict=True)
+        ]
+        changed = [
+            (i, change)
+            for i, (change, there) in enumerate(zip(changes, remote, strict=True))
+            if change.count or there.state == "absent" or there.manifest is None
+        ]
+        count = sum(change.count for _, change in changed)
+        summary = _summary([change for _, change in changed])
+        if not changed:
+            return HostResult(host, "unchanged", detail="nothing to upload")
+        if target.dry_run:
+            return HostResult(host, "would change", count, summary)
+        release = scripts.next_release(remote, secrets.token_hex(4))
+        first = changed[0][1].tree
+        staging = f"{first.store}/incoming"
+        mk = _sh(conn, f"mkdir -p -- {shlex.quote(staging)}", hide=True)
+        if mk.exited != 0:
+            raise HostError(f"cannot make {staging}: {_last_line(mk.stderr)}")
+        upload = f"{staging}/{release}.tar.gz"
+        _upload(conn, archive([change for _, change in changed]), upload)
+        swapped = _sh(
+            conn,
+            scripts.swap(
+                upload, release, [(k, change.tree) for k, (_, change) in enumerate(changed)]
+            ),
+            hide=True,
+        )
+        if swapped.exited != 0:
+            why = _last_line(swapped.stderr) or f"exit {swapped.exited}"
+            raise HostError(f"the swap failed, the previous release stays: {why}")
+        result = HostResult(host, "deployed", count, summary)
+        settings = target.settings
+        if settings.lmod_cache_dir and any(c.tree is trees[0] for _, c in changed):
+            refreshed = _sh(
+                conn,
+                scripts.refresh(settings.cache_update, settings.lmod_cache_dir, trees[0].remote),
+                hide=True,
+            )
+            if refreshed.exited != 0:
+                result.ok, result.result = False, "failed"
+                result.detail += (
+                    f"; deployed, but the cache refresh failed: {_last_line(refreshed.stderr)}"
+                )
+            else:
+                result.detail += "; " + _last_line(refreshed.stdout).lstrip("#")
+        return result
+
+    return each_host(target, job)
+
+
+def _summary(changes: list[Change]) -> str:
+    parts = []
+    for change in changes:
+        parts.append(f"{change.tree.label}: {len(change.upload)} up, {len(change.remove)} removed")
+    return "; ".join(parts)
+
+
+UPLOAD_CHUNK = 1 << 16
+
+
+def _upload(conn: Connection, data: bytes, path: str) -> None:
+    """The archive over SFTP; a kill part-way leaves a partial file in incoming/ and no swap."""
+    sftp = conn.sftp()
+    half = len(data) // 2
+    with sftp.open(path, "wb") as fh:
+        fh.set_pipelined(True)
+        fh.write(data[:half])
+        checkpoint("deploy-upload")  # tests kill here: half an archive on the host
+        for start in range(half, len(data), UPLOAD_CHUNK):
+            fh.write(data[start : start + UPLOAD_CHUNK])
+
+
+RUNNABLE = ("install", "autoupdate", "wheels", "generations", "rollback", "gc")
+
+
+def run_remote(target: Target, words: list[str], out: TextIO | None = None) -> list[HostResult]:
+    """`pyherd WORDS --site S` in project_dir on each host, its output prefixed with the host."""
+    settings = target.settings
+    stream = out or sys.stdout
+    lock = threading.Lock()
+    command = (
+        f"cd {shlex.quote(settings.project_dir or '.')} && {shlex.quote(settings.pyherd)} "
+        + " ".join(shlex.quote(w) for w in [*words, "--site", target.site])
+    )
+
+    def job(host: str, conn: Connection | None) -> HostResult:
+        assert conn is not None
+        version = _sh(conn, f"{shlex.quote(settings.pyherd)} --version", hide=True)
+        found = version.stdout.strip()
+        if version.exited != 0 or found != f"pyherd {__version__}":
+            what = found or _last_line(version.stderr) or f"exit {version.exited}"
+            raise HostError(
+                f"needs pyherd {__version__} on the host, found: {what}; install it there "
+                f"(pip install pyherd=={__version__} from this checkout) or set deploy.pyherd "
+                "to its path"
+            )
+        writer = _Prefixed(host, stream, lock)
+        ran = _sh(conn, command, out_stream=writer, err_stream=writer, hide=False)
+        writer.close()
+        ok = ran.exited == 0
+        return HostResult(host, "ok" if ok else "failed", detail=f"exit {ran.exited}", ok=ok)
+
+    return each_host(target, job)
+
+
+class _Prefixed:
+    """A stream that writes whole lines as `host | line`, one host's line at a time."""
+
+    def __init__(self, host: str, stream: TextIO, lock: threading.Lock):
+        self.host, self.stream, self.lock, self.pending = host, stream, lock, ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        if lines:
+            with self.lock:
+                for line in lines:
+                    self.stream.write(f"{self.host} | {line}\n")
+                self.stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if self.pending:
+            self.write("\n")
