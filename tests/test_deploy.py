@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,29 @@ def test_a_removed_module_disappears_and_files_pyherd_never_put_there_stay(clust
     assert "python/3.12.1.lua" in cluster.files("127.0.0.4")  # not in the login group
 
 
+def test_a_reader_during_a_deploy_sees_the_old_tree_or_the_new_one(cluster: Cluster):
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    python = cluster.tree("127.0.0.2") / "python"
+    old, new = ["3.11.5.lua", "3.12.1.lua"], ["3.11.5.lua", "3.13.0.lua"]
+    seen: set[tuple[str, ...]] = set()
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.add(tuple(sorted(os.listdir(python))))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for versions in ('["3.11.5", "3.13.0"]', '["3.11.5", "3.12.1"]') * 2:
+            cluster.write_site(versions=versions)
+            assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    finally:
+        done.set()
+        reader.join()
+    assert seen == {tuple(old), tuple(new)}
+
+
 def test_one_host_down_the_others_are_done(cluster: Cluster):
     cluster.host("127.0.0.3").stop()
     result = cluster.deploy()
@@ -257,8 +281,10 @@ def test_run_streams_each_hosts_output_and_exit(cluster: Cluster):
     wheelhouse = f"wheelhouse:\n  root: {cluster.common}/wh\n"
     site = cluster.project / "sites/t.yaml"
     site.write_text(site.read_text().replace("lmod:\n", wheelhouse + "lmod:\n"))
+    shutil.copy(cluster.key, cluster.project / "sites/t/deploy_ed25519")  # a key kept there
     assert cluster.deploy().returncode == 0  # the project copy goes with the trees
     assert (cluster.tree("127.0.0.4", "project") / "sites/t.yaml").is_file()
+    assert not (cluster.tree("127.0.0.4", "project") / "sites/t/deploy_ed25519").exists()
     ok = cluster.deploy("--run", "wheels index")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "127.0.0.4 | t: 0 wheels, 0 read;" in ok.stdout

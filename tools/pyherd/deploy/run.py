@@ -30,6 +30,8 @@ from pyherd.deploy.trees import Change, Tree, archive, diff
 from pyherd.faults import checkpoint
 from pyherd.site import DeploySettings
 
+QUICK, SLOW = 120, 1800  # seconds: reading a host's state; a swap or a cache refresh
+
 
 @dataclass(frozen=True)
 class Target:
@@ -107,7 +109,7 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
 
     def job(host: str, conn: Connection | None) -> HostResult:
         assert conn is not None
-        state = _sh(conn, scripts.read_state(trees), hide=True)
+        state = _sh(conn, scripts.read_state(trees), hide=True, timeout=QUICK)
         if state.exited != 0:
             raise HostError(f"cannot read the current release: {_last_line(state.stderr)}")
         remote, missing = scripts.parse_state(state.stdout, len(trees))
@@ -136,7 +138,7 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
         release = scripts.next_release(remote, secrets.token_hex(4))
         first = changed[0][1].tree
         staging = f"{first.store}/incoming"
-        mk = _sh(conn, f"mkdir -p -- {shlex.quote(staging)}", hide=True)
+        mk = _sh(conn, f"mkdir -p -- {shlex.quote(staging)}", hide=True, timeout=QUICK)
         if mk.exited != 0:
             raise HostError(f"cannot make {staging}: {_last_line(mk.stderr)}")
         upload = f"{staging}/{release}.tar.gz"
@@ -147,6 +149,7 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
                 upload, release, [(k, change.tree) for k, (_, change) in enumerate(changed)]
             ),
             hide=True,
+            timeout=SLOW,
         )
         if swapped.exited != 0:
             why = _last_line(swapped.stderr) or f"exit {swapped.exited}"
@@ -158,6 +161,7 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
                 conn,
                 scripts.refresh(settings.cache_update, settings.lmod_cache_dir, trees[0].remote),
                 hide=True,
+                timeout=SLOW,
             )
             if refreshed.exited != 0:
                 result.ok, result.result = False, "failed"
@@ -208,7 +212,7 @@ def run_remote(target: Target, words: list[str], out: TextIO | None = None) -> l
 
     def job(host: str, conn: Connection | None) -> HostResult:
         assert conn is not None
-        version = _sh(conn, f"{shlex.quote(settings.pyherd)} --version", hide=True)
+        version = _sh(conn, f"{shlex.quote(settings.pyherd)} --version", hide=True, timeout=QUICK)
         found = version.stdout.strip()
         if version.exited != 0 or found != f"pyherd {__version__}":
             what = found or _last_line(version.stderr) or f"exit {version.exited}"

@@ -19,6 +19,8 @@ from pathlib import Path
 from pyherd.render import Layout
 from pyherd.site import DeploySettings
 
+PRIVATE_KEY = b"PRIVATE KEY-----"  # PEM and OpenSSH private keys: never copied to a host
+
 
 @dataclass(frozen=True)
 class Tree:
@@ -60,8 +62,12 @@ def local_trees(
         project: dict[str, bytes] = {}
         for top in sources:
             for path in sorted(top.rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    project[f"{top.name}/{path.relative_to(top).as_posix()}"] = path.read_bytes()
+                if not path.is_file() or "__pycache__" in path.parts:
+                    continue
+                data = path.read_bytes()
+                if PRIVATE_KEY in data:  # the deploy's own key stays on this machine
+                    continue
+                project[f"{top.name}/{path.relative_to(top).as_posix()}"] = data
         trees.append(Tree("project", settings.project_dir, project))
     return trees
 
