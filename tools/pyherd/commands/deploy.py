@@ -28,10 +28,14 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyherd.errors import ConfigError, JobFailed, Problem
 from pyherd.project import Paths, load_sites, rendered
 from pyherd.site import DeploySettings, Site
+
+if TYPE_CHECKING:
+    from pyherd.deploy.run import HostResult
 
 RESULT_COLUMNS = ("host", "changed", "result", "seconds", "detail")
 
@@ -165,10 +169,7 @@ def _local_path(folder: Path, text: str) -> Path:
     return path if path.is_absolute() else folder / path
 
 
-def _table(results: list, run: bool) -> str:
-    from pyherd.deploy.run import HostResult
-
-    rows: list[HostResult] = results
+def _table(rows: list[HostResult], run: bool) -> str:
     header = ["host", "result", "seconds", "detail"] if run else list(RESULT_COLUMNS)
     table = [
         [r.host, r.result, f"{r.seconds:.1f}", r.detail]

@@ -57,9 +57,7 @@ class HostResult:
     notes: list[str] = field(default_factory=list)
 
 
-def each_host(
-    target: Target, job: Callable[[str, Connection | None], HostResult]
-) -> list[HostResult]:
+def each_host(target: Target, job: Callable[[str, Connection], HostResult]) -> list[HostResult]:
     """job(host, connection) on every host, at most settings.parallel at once; results in
     the hosts' order. A host that cannot be reached or trusted is a failed result."""
     lock = threading.Lock()
@@ -107,8 +105,7 @@ def _last_line(text: str) -> str:
 def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
     """Bring every host's trees to these; a rerun with nothing changed uploads nothing."""
 
-    def job(host: str, conn: Connection | None) -> HostResult:
-        assert conn is not None
+    def job(host: str, conn: Connection) -> HostResult:
         state = _sh(conn, scripts.read_state(trees), hide=True, timeout=QUICK)
         if state.exited != 0:
             raise HostError(f"cannot read the current release: {_last_line(state.stderr)}")
@@ -125,29 +122,26 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
             diff(tree, there.manifest or {}) for tree, there in zip(trees, remote, strict=True)
         ]
         changed = [
-            (i, change)
-            for i, (change, there) in enumerate(zip(changes, remote, strict=True))
+            change
+            for change, there in zip(changes, remote, strict=True)
             if change.count or there.state == "absent" or there.manifest is None
         ]
-        count = sum(change.count for _, change in changed)
-        summary = _summary([change for _, change in changed])
+        count = sum(change.count for change in changed)
+        summary = _summary(changed)
         if not changed:
             return HostResult(host, "unchanged", detail="nothing to upload")
         if target.dry_run:
             return HostResult(host, "would change", count, summary)
         release = scripts.next_release(remote, secrets.token_hex(4))
-        first = changed[0][1].tree
-        staging = f"{first.store}/incoming"
+        staging = f"{changed[0].tree.store}/incoming"
         mk = _sh(conn, f"mkdir -p -- {shlex.quote(staging)}", hide=True, timeout=QUICK)
         if mk.exited != 0:
             raise HostError(f"cannot make {staging}: {_last_line(mk.stderr)}")
         upload = f"{staging}/{release}.tar.gz"
-        _upload(conn, archive([change for _, change in changed]), upload)
+        _upload(conn, archive(changed), upload)
         swapped = _sh(
             conn,
-            scripts.swap(
-                upload, release, [(k, change.tree) for k, (_, change) in enumerate(changed)]
-            ),
+            scripts.swap(upload, release, [change.tree for change in changed]),
             hide=True,
             timeout=SLOW,
         )
@@ -156,7 +150,7 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
             raise HostError(f"the swap failed, the previous release stays: {why}")
         result = HostResult(host, "deployed", count, summary)
         settings = target.settings
-        if settings.lmod_cache_dir and any(c.tree is trees[0] for _, c in changed):
+        if settings.lmod_cache_dir and any(change.tree is trees[0] for change in changed):
             refreshed = _sh(
                 conn,
                 scripts.refresh(settings.cache_update, settings.lmod_cache_dir, trees[0].remote),
@@ -210,8 +204,7 @@ def run_remote(target: Target, words: list[str], out: TextIO | None = None) -> l
         + " ".join(shlex.quote(w) for w in [*words, "--site", target.site])
     )
 
-    def job(host: str, conn: Connection | None) -> HostResult:
-        assert conn is not None
+    def job(host: str, conn: Connection) -> HostResult:
         version = _sh(conn, f"{shlex.quote(settings.pyherd)} --version", hide=True, timeout=QUICK)
         found = version.stdout.strip()
         if version.exited != 0 or found != f"pyherd {__version__}":

@@ -80,7 +80,7 @@ def parse_state(text: str, count: int) -> tuple[list[RemoteTree], list[str]]:
     return trees, missing
 
 
-def swap(archive: str, release: str, changed: list[tuple[int, Tree]]) -> str:
+def swap(archive: str, release: str, changed: list[Tree]) -> str:
     """Unpack the uploaded archive into a new release of each changed tree, then point
     each tree's link at it; prune old releases. Exit 75: another deploy holds a lock."""
     lines = [
@@ -92,7 +92,8 @@ def swap(archive: str, release: str, changed: list[tuple[int, Tree]]) -> str:
         'trap \'rm -rf -- "$unpacked" "$archive"\' EXIT',
         'tar -xzf "$archive" -C "$unpacked"',
     ]
-    for fd, (i, tree) in enumerate(changed, start=3):
+    for i, tree in enumerate(changed):  # <i>/ in the archive; lock on fd 3 + i
+        fd = 3 + i
         target, store = quote(tree.remote), quote(tree.store)
         lines += [
             f"mkdir -p {store}/releases {store}/manifests",
@@ -113,7 +114,7 @@ def swap(archive: str, release: str, changed: list[tuple[int, Tree]]) -> str:
             f'mv -- "$unpacked/{i}/manifest" {store}/manifests/"$id"',
             'mv -T -- "$new.tmp" "$new"',
         ]
-    for _, tree in changed:
+    for tree in changed:
         target, store = quote(tree.remote), quote(tree.store)
         parent = quote(posixpath.dirname(tree.remote.rstrip("/")) or "/")
         name = posixpath.basename(tree.remote.rstrip("/"))
