@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from pyherd.errors import ConfigError, JobFailed, Problem
 from pyherd.project import Paths, load_sites, rendered
 from pyherd.site import DeploySettings, Site
+from pyherd.table import aligned
 
 if TYPE_CHECKING:
     from pyherd.deploy.run import HostResult
@@ -177,9 +178,4 @@ def _table(rows: list[HostResult], run: bool) -> str:
         else [r.host, str(r.changed), r.result, f"{r.seconds:.1f}", r.detail]
         for r in rows
     ]
-    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(header)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, ["-" * w for w in widths], *table]
-    ]
-    return "\n".join(lines)
+    return aligned(header, table, rule=True)

@@ -13,6 +13,7 @@ import argparse
 from pyherd.commands.conda_site import add_tree_arguments, load_tree
 from pyherd.conda.generations import TreeDir, disk_usage
 from pyherd.project import Paths
+from pyherd.table import aligned
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +52,5 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
                 human(u.own),
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    print(aligned(rows[0], rows[1:]))
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 from pyherd.errors import JobFailed
 from pyherd.progress import Progress
 from pyherd.project import Loaded, Paths, load_sites
+from pyherd.table import aligned
 from pyherd.wheelhouse.index import index, publish_configs
 from pyherd.wheelhouse.plan import plan_wheelhouse
 
@@ -130,7 +131,4 @@ def _index(item: Loaded, paths: Paths, *, dry_run: bool, quiet: bool = False) ->
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    for row in (header, *rows):
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=True)]
-        print("  ".join(cells).rstrip())
+    print(aligned(header, rows))

@@ -82,8 +82,6 @@ def connect(
     conn.client.set_missing_host_key_policy(policy)
     try:
         conn.open()
-    except HostError:
-        raise
     except paramiko.BadHostKeyException as exc:
         raise HostError(
             f"host key CHANGED: {host} offers {exc.key.get_name()} {exc.key.fingerprint}, "
