@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pyherd import moduletool
+from pyherd import moduletools
+from pyherd.moduletools.runner import Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULEFILES = ROOT / "modulefiles"
@@ -18,16 +19,16 @@ PYHERD = [sys.executable, "-m", "pyherd"]
 
 
 @pytest.fixture(scope="session")
-def lmod() -> moduletool.ModuleTool:
-    tool = moduletool.lmod(required=False)
+def lmod() -> Runner:
+    tool = moduletools.tool("lmod").runner(required=False)
     if tool is None:
         pytest.fail("Lmod is not installed: run `make test`, which installs it")
     return tool
 
 
 @pytest.fixture(scope="session")
-def modulecmd() -> moduletool.ModuleTool:
-    tool = moduletool.modulecmd(required=False)
+def modulecmd() -> Runner:
+    tool = moduletools.tool("environment-modules").runner(required=False)
     if tool is None:
         pytest.fail("modulecmd.tcl not found: run `make test`, which unpacks it")
     return tool

@@ -7,7 +7,7 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
-from pyherd import __version__
+from pyherd import __version__, options
 from pyherd.errors import ConfigError, PyherdError
 from pyherd.project import Paths
 
@@ -41,16 +41,7 @@ def parser(argv: list[str]) -> argparse.ArgumentParser:
         "2 bad input (nothing written), 75 another run holds the lock.",
     )
     top.add_argument("--version", action="version", version=f"pyherd {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--sites", type=Path, default=Path("sites"), help="site files (default: sites)"
-    )
-    common.add_argument(
-        "--templates",
-        type=Path,
-        default=None,
-        help="templates (default: ./templates, else the ones shipped beside pyherd)",
-    )
+    common = options.project()
     subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = next((word for word in argv if word in COMMANDS), None)
     for name, help_text in COMMANDS.items():

@@ -1,7 +1,14 @@
-"""Error values the CLI maps to exit codes (see ARCHITECTURE.md)."""
+"""Errors and the exit codes they carry (see ARCHITECTURE.md), and the helpers that word them.
+
+Every error pyherd raises derives from PyherdError, so its exit code does not depend on
+who catches it: ConfigError (2, bad input, nothing written), JobFailed (1, what was
+published is untouched) and Locked (75, try later). Rooms derive their own errors from
+these three.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -54,3 +61,22 @@ class Locked(PyherdError):
     """Another run holds the lock; try later (cron-friendly)."""
 
     exit_code = EXIT_LOCKED
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or nothing."""
+    import difflib  # only when a message is being worded
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unique(problems: Iterable[Problem]) -> list[Problem]:
+    """Each problem once, in first-seen order (stages may find the same one twice)."""
+    seen: set[str] = set()
+    out = []
+    for problem in problems:
+        if str(problem) not in seen:
+            seen.add(str(problem))
+            out.append(problem)
+    return out

@@ -1,13 +1,24 @@
-"""Lint rendered trees with the real tools: syntax, then load + unload each module."""
+"""Lint rendered trees with the real tools: syntax, then load + unload each module.
+
+Each site's tree is checked by its own module tool's plug-in: its syntax check, and
+a load and unload of every module by the tool itself (Lmod keeps one module per
+short name, so a tree laid out for Environment Modules, iceberg's apps/python/*,
+cannot be judged by Lmod's load semantics).
+"""
 
 from __future__ import annotations
 
 import shlex
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyherd import moduletool
+from pyherd.layout import SiteLayout
 from pyherd.model import SiteModel
+from pyherd.moduletools import tool
+from pyherd.moduletools.runner import Runner
+from pyherd.project import Loaded, Paths, load_sites
 from pyherd.site import Site
 
 # Bookkeeping the tools keep for themselves; everything else must be restored on unload.
@@ -43,39 +54,38 @@ def _env(path: Path) -> dict[str, str]:
     return out
 
 
-def tool_env(site: Site, out_root: Path) -> dict[str, str]:
-    """Variables a tool needs for this site's tree (its lmodrc for properties)."""
-    lmodrc = out_root / "etc" / site.name / "lmodrc.lua"
-    return {"LMOD_RC": str(lmodrc.resolve())} if lmodrc.is_file() else {}
+def lint_sites(paths: Paths, names: list[str] | None) -> Iterator[tuple[Loaded, list[Finding]]]:
+    """Each named site (all when None) with its findings, one site at a time."""
+    for item in load_sites(paths, names):
+        with tempfile.TemporaryDirectory(prefix="pyherd-lint-") as work:
+            yield item, lint_site(item.site, item.model, paths.out, Path(work))
 
 
 def lint_site(site: Site, model: SiteModel, out_root: Path, workdir: Path) -> list[Finding]:
-    tree = (out_root / site.name).resolve()
-    modulepath = tree / model.subdir if model.subdir else tree
-    env = tool_env(site, out_root)
+    layout = SiteLayout(site.name)
+    modulepath = (out_root / layout.modulepath(model.subdir)).resolve()
+    plugin = tool(site.module_tool)
+    env = plugin.tool_env(layout, out_root)
     findings: list[Finding] = []
-    syntax = moduletool.check_tree_syntax(modulepath, env)
+    syntax = plugin.check_syntax(modulepath, env)
     if syntax.returncode != 0 or "No errors found" not in syntax.stdout + syntax.stderr:
         text = (syntax.stdout + syntax.stderr).strip()
         findings.append(Finding(str(modulepath), f"check_module_tree_syntax: {text}"))
-    # Each tree is loaded by the tool its site runs: Lmod keeps one module per short
-    # name, so a tree laid out for Environment Modules (iceberg's apps/python/*)
-    # cannot be judged by Lmod's load semantics, only by its syntax check above.
-    tool = moduletool.lmod() if site.module_tool == "lmod" else moduletool.modulecmd()
-    assert tool is not None
+    runner = plugin.runner()
+    assert runner is not None
     for spec in model.modules:
-        findings.extend(_load_unload(tool, spec.full_name, modulepath, env, workdir))
+        findings.extend(_load_unload(runner, spec.full_name, modulepath, env, workdir))
     return findings
 
 
 def _load_unload(
-    tool: moduletool.ModuleTool, name: str, modulepath: Path, env: dict[str, str], workdir: Path
+    runner: Runner, name: str, modulepath: Path, env: dict[str, str], workdir: Path
 ) -> list[Finding]:
-    label = f"{name} ({tool.kind})"
+    label = f"{name} ({runner.kind})"
     snap = workdir / name.replace("/", "_")
     snap.mkdir(parents=True, exist_ok=True)
     script = _PROBE.format(dir=shlex.quote(str(snap)), name=shlex.quote(name))
-    result = tool.run(script, [modulepath], env)
+    result = runner.run(script, [modulepath], env)
     if result.returncode != 0:
         return [Finding(label, f"load/unload failed: {result.stderr.strip()[-800:]}")]
     if "error" in result.stderr.lower():

@@ -1,10 +1,19 @@
-"""The module model: typed environment operations and the specs templates render."""
+"""The module model: typed environment operations and the specs templates render.
+
+Every operation kind is one class here with its `kind`, the name of the macro that
+spells it in each language's ops template (tests hold every language to every op
+of OPS it spells). `feature` names what a module tool must be able to do for it,
+`language_feature` what a language must be able to write.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
+
+from pyherd.errors import ConfigError, suggest
 
 
 @dataclass(frozen=True)
@@ -27,11 +36,11 @@ _PLACEHOLDER = re.compile(
 )
 
 
-class PlaceholderError(ValueError):
-    pass
+class PlaceholderError(ConfigError):
+    """A value names a placeholder the context lacks, or has an unbalanced brace."""
 
 
-def expand(template: str, context: dict[str, Value]) -> Value:
+def expand(template: str, context: Mapping[str, Value]) -> Value:
     """Fill `{name}` from `context` and turn `${VAR}` into an EnvRef; `{{ }} $$` escape."""
     if "{" not in template and "}" not in template and "$" not in template:
         return (template,) if template else ()
@@ -92,6 +101,8 @@ def join(values: list[Value], sep: str) -> Value:
 @dataclass(frozen=True)
 class Op:
     kind: ClassVar[str] = ""
+    feature: ClassVar[str | None] = None  # what the module tool must support
+    language_feature: ClassVar[str | None] = None  # what the language must be able to spell
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,7 @@ class ShellFunction(Op):
 @dataclass(frozen=True)
 class SourceScript(Op):
     kind: ClassVar[str] = "source_sh"
+    feature: ClassVar[str | None] = "source_sh"
     shell: str
     script: Value
     optional: bool = False  # skipped when the script is absent (a tree not installed here)
@@ -160,18 +172,21 @@ class IncludeShared(Op):
     """Source a shared hidden file (Tcl), e.g. the conflict line of a set."""
 
     kind: ClassVar[str] = "include"
+    language_feature: ClassVar[str | None] = "shared_files"
     path: str  # relative to the including modulefile's directory
 
 
 @dataclass(frozen=True)
 class Family(Op):
     kind: ClassVar[str] = "family"
+    feature: ClassVar[str | None] = "family"
     name: str
 
 
 @dataclass(frozen=True)
 class Property(Op):
     kind: ClassVar[str] = "add_property"
+    feature: ClassVar[str | None] = "properties"
     name: str
     value: str
 
@@ -202,6 +217,18 @@ class LoadMessage(Op):
 
 RELATIONS = (Family, Conflict, IncludeShared, DependsOn, Property)
 ENVIRONMENT = (SetEnv, UnsetEnv, PrependPath, AppendPath, Alias, ShellFunction, SourceScript)
+OPS: tuple[type[Op], ...] = (*RELATIONS, *ENVIRONMENT, Extensions, Whatis, Help, LoadMessage)
+OpT = TypeVar("OpT", bound=Op)
+
+
+def short_name(full_name: str) -> str:
+    """Lmod's short name: the full name without its last component (python/3.11.5 -> python)."""
+    return full_name.rsplit("/", 1)[0] if "/" in full_name else full_name
+
+
+def leaf(full_name: str) -> str:
+    """The last component of a full name: the version users type."""
+    return full_name.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -212,43 +239,46 @@ class ModuleSpec:
     full_name: str
     kind: str
     version: str
-    path: str  # relative to the tree root, without the syntax's extension
+    path: str  # relative to the tree root, without the language's extension
     origin: tuple[str | int, ...]  # key path in the site file
     prefix: Value | None = None
     ops: tuple[Op, ...] = ()
 
     @property
     def name(self) -> str:
-        """Lmod's short name: the full name without its last component."""
-        return self.full_name.rsplit("/", 1)[0] if "/" in self.full_name else self.full_name
+        return short_name(self.full_name)
 
-    def _of(self, *types: type[Op]) -> list[Op]:
-        return [op for op in self.ops if isinstance(op, types)]
+    def of(self, *kinds: str) -> list[Op]:
+        """The operations of these kinds, in order (what a template block spells)."""
+        return [op for op in self.ops if op.kind in kinds]
+
+    def _typed(self, cls: type[OpT]) -> list[OpT]:
+        return [op for op in self.ops if isinstance(op, cls)]
 
     @property
     def relations(self) -> list[Op]:
-        return self._of(*RELATIONS)
+        return [op for op in self.ops if isinstance(op, RELATIONS)]
 
     @property
     def environment(self) -> list[Op]:
-        return self._of(*ENVIRONMENT)
+        return [op for op in self.ops if isinstance(op, ENVIRONMENT)]
 
     @property
     def whatis(self) -> list[str]:
-        return [op.text for op in self._of(Whatis)]  # type: ignore[attr-defined]
+        return [op.text for op in self._typed(Whatis)]
 
     @property
     def help(self) -> str | None:
-        texts = [op.text for op in self._of(Help)]  # type: ignore[attr-defined]
+        texts = [op.text for op in self._typed(Help)]
         return "\n".join(texts) if texts else None
 
     @property
     def extensions(self) -> list[tuple[str, str]]:
-        return [pkg for op in self._of(Extensions) for pkg in op.packages]  # type: ignore[attr-defined]
+        return [pkg for op in self._typed(Extensions) for pkg in op.packages]
 
     @property
     def messages(self) -> list[str]:
-        return [op.text for op in self._of(LoadMessage)]  # type: ignore[attr-defined]
+        return [op.text for op in self._typed(LoadMessage)]
 
 
 @dataclass(frozen=True)
@@ -259,6 +289,11 @@ class ModuleRc:
     default: str | None = None  # full name
     aliases: tuple[tuple[str, str], ...] = ()  # (full name, alias version)
     hidden: tuple[str, ...] = ()
+
+    @property
+    def default_version(self) -> str | None:
+        """The default's last component (3.11.5): what Tcl's .version names."""
+        return leaf(self.default) if self.default else None
 
 
 @dataclass(frozen=True)
@@ -276,4 +311,23 @@ class SiteModel:
     modules: tuple[ModuleSpec, ...]
     rcs: tuple[ModuleRc, ...] = ()
     shared: tuple[SharedConflict, ...] = ()
-    subdir: str = ""
+    subdir: str = ""  # the naming scheme's modulepath directory under the tree root
+
+    @property
+    def defaults(self) -> dict[str, str]:
+        """Short name -> the full name `module load SHORT` gives."""
+        prefix = f"{self.subdir}/" if self.subdir else ""
+        return {rc.directory.removeprefix(prefix): rc.default for rc in self.rcs if rc.default}
+
+    def find(self, wanted: str) -> ModuleSpec:
+        """A module by full name, short name (its default) or site key; ConfigError if none."""
+        by_name = {spec.full_name: spec for spec in self.modules}
+        if wanted in by_name:
+            return by_name[wanted]
+        defaults = self.defaults
+        if wanted in defaults:
+            return by_name[defaults[wanted]]
+        matches = [spec for spec in self.modules if wanted in (spec.key, spec.name)]
+        if matches:
+            return matches[-1]
+        raise ConfigError(f"no module {wanted!r} in this site{suggest(wanted, by_name)}")

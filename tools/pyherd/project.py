@@ -1,16 +1,20 @@
-"""Where a pyherd checkout keeps things, and loading its sites in one go."""
+"""A pyherd project (sites/, templates/, the output root): loading its sites in one go.
+
+The services every command starts from: load and build the named sites (every
+problem of every site in one ConfigError), a site's rendered files, one of its trees.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyherd.build import build_site, unique
+from pyherd.build.stages import build_site
 from pyherd.conda.plan import TreePlan, plan_tree
-from pyherd.errors import ConfigError, Problem
+from pyherd.errors import ConfigError, Problem, suggest, unique
 from pyherd.model import SiteModel
-from pyherd.schema import suggest
-from pyherd.site import Site, load_site, site_names
+from pyherd.site import Site
+from pyherd.sitefiles import load_site, site_names
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,17 @@ class Loaded:
     site: Site
     model: SiteModel
     trees: tuple[TreePlan, ...] = ()
+
+    def tree(self, name: str) -> TreePlan:
+        """One of the site's trees; ConfigError naming the trees there are."""
+        for plan in self.trees:
+            if plan.tree == name:
+                return plan
+        trees = ", ".join(p.tree for p in self.trees) or "none"
+        hint = suggest(name, [p.tree for p in self.trees])
+        raise ConfigError(
+            f"{self.site.file}: no tree {name!r} in conda.trees (trees: {trees}){hint}"
+        )
 
 
 def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
@@ -50,6 +65,10 @@ def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
     return loaded
 
 
+def load_one(paths: Paths, name: str) -> Loaded:
+    return load_sites(paths, [name])[0]
+
+
 def plan_trees(site: Site) -> tuple[TreePlan, ...]:
     """Every tree's plan (reading its environment files); all problems in one ConfigError."""
     if site.conda is None:
@@ -67,6 +86,16 @@ def plan_trees(site: Site) -> tuple[TreePlan, ...]:
 
 
 def rendered(paths: Paths, item: Loaded) -> dict[str, str]:
+    """The site's files, by path under the output root."""
     from pyherd.render import render_site  # jinja2 is imported only by commands that render
 
     return render_site(item.site, item.model, paths.templates, item.trees)
+
+
+def tree_and_condarc(paths: Paths, site: str, tree: str) -> tuple[TreePlan, str]:
+    """One tree's plan and its rendered .condarc (the tree commands start here)."""
+    from pyherd.render import render_condarc
+
+    item = load_one(paths, site)
+    plan = item.tree(tree)
+    return plan, render_condarc(item.site, plan, paths.templates)

@@ -1,38 +1,23 @@
-"""Render a SiteModel into file contents with the Lua or Tcl Jinja2 templates."""
+"""Render a SiteModel into file contents with the site's language's Jinja2 templates.
+
+The site's module tool and language (pyherd.moduletools) say which templates, which
+file names and which extra files; the site layout says where each file goes. Site
+templates under sites/<site>/templates/ come first and may extend the project's.
+"""
 
 from __future__ import annotations
 
-import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from pyherd.conda.plan import TreePlan
+from pyherd.layout import SiteLayout
 from pyherd.model import SiteModel
+from pyherd.moduletools import LANGUAGES, language, tool
 from pyherd.site import Site
-from pyherd.syntax import FILTERS
-
-EXTENSION = {"lua": ".lua", "tcl": ""}
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where a site's files go under the output root (default `modulefiles/`)."""
-
-    site: str
-
-    @property
-    def modulepath(self) -> str:
-        return self.site
-
-    @property
-    def config_dir(self) -> str:
-        return f"etc/{self.site}"
-
-    @property
-    def manifest(self) -> str:
-        return f"{self.config_dir}/manifest.txt"
+from pyherd.syntax import yaml
+from pyherd.units import PARTS, Job, systemd_path
 
 
 def environment(templates_dir: Path, site_templates: Path | None) -> jinja2.Environment:
@@ -50,7 +35,9 @@ def environment(templates_dir: Path, site_templates: Path | None) -> jinja2.Envi
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    env.filters.update(FILTERS)
+    env.filters["yaml"] = yaml
+    for lang in LANGUAGES.values():
+        env.filters.update(lang.filters())
     return env
 
 
@@ -66,23 +53,34 @@ def render_condarc(site: Site, plan: TreePlan, templates_dir: Path) -> str:
 
 
 def render_pip_confs(site: Site, templates_dir: Path) -> dict[str, str]:
-    """The pip configuration of each wheelhouse arch, by path under the root: pip/<arch>.conf."""
+    """The pip configuration of each wheelhouse arch, by its path under the wheelhouse root."""
+    from pyherd.wheelhouse import layout as wl
     from pyherd.wheelhouse.catalog import search_order
     from pyherd.wheelhouse.plan import plan_wheelhouse
 
     if site.wheelhouse is None:
         return {}
-    root, config = plan_wheelhouse(site)
+    layout, config = plan_wheelhouse(site)
     template = site_environment(site, templates_dir).get_template("pip/pip.conf.j2")
     return {
-        f"pip/{arch}.conf": template.render(
+        wl.pip_conf(arch): template.render(
             site=site, wheelhouse=site.wheelhouse, arch=arch, search=search_order(arch),
-            index_url=(root / "simple" / arch).as_uri() + "/",
+            index_url=layout.index_url(arch),
             extra_index_urls=site.wheelhouse.extra_index_urls,
-            find_links=(root / ("generic" if arch == "generic" else f"find-links/{arch}")).as_uri(),
+            find_links=layout.find_links_url(arch),
         )
         for arch in config.archs
     }  # fmt: skip
+
+
+def render_units(site: Site, job: Job, templates_dir: Path) -> dict[str, str]:
+    """The autoupdate job's crontab line, systemd service and timer, by part name."""
+    env = site_environment(site, templates_dir)
+    env.filters["systemd_path"] = systemd_path
+    return {
+        name: env.get_template(f"autoupdate/{template}").render(job=job, site=site)
+        for name, template in PARTS.items()
+    }
 
 
 def render_site(
@@ -90,39 +88,29 @@ def render_site(
 ) -> dict[str, str]:
     """Every file of the site, relative to the output root, with its text."""
     env = site_environment(site, templates_dir)
-    layout = Layout(site.name)
-    lang = site.syntax
-    folder = "lmod" if lang == "lua" else "tcl"
+    layout = SiteLayout(site.name)
+    lang = language(site.syntax)
     files: dict[str, str] = {}
-    module_t = env.get_template(f"{folder}/module.{lang}.j2")
+    module_t = env.get_template(lang.module_template)
     for spec in model.modules:
-        rel = posixpath.join(layout.modulepath, spec.path + EXTENSION[lang])
-        files[rel] = module_t.render(module=spec, site=site)
-    for rc in model.rcs:
-        directory = posixpath.join(layout.modulepath, rc.directory)
-        if lang == "lua":
-            files[f"{directory}/.modulerc.lua"] = env.get_template("lmod/modulerc.lua.j2").render(
-                rc=rc, site=site
-            )
-        elif rc.aliases or rc.hidden:
-            files[f"{directory}/.modulerc"] = env.get_template("tcl/modulerc.tcl.j2").render(
-                rc=rc, site=site
-            )
-        else:
-            files[f"{directory}/.version"] = env.get_template("tcl/version.tcl.j2").render(
-                rc=rc, site=site
-            )
-    for shared in model.shared:
-        rel = posixpath.join(layout.modulepath, shared.path)
-        files[rel] = env.get_template("tcl/conflicts.tcl.j2").render(shared=shared, site=site)
-    for plan in trees:
-        files[f"{layout.config_dir}/conda/{plan.tree}.condarc"] = env.get_template(
-            "conda/condarc.j2"
-        ).render(plan=plan, site=site)
-    for rel, text in render_pip_confs(site, templates_dir).items():
-        files[f"{layout.config_dir}/{rel}"] = text
-    if site.properties:
-        files[f"{layout.config_dir}/lmodrc.lua"] = env.get_template("lmod/lmodrc.lua.j2").render(
-            site=site
+        files[layout.module_file(spec.path, lang.extension)] = module_t.render(
+            module=spec, site=site
         )
+    for rc in model.rcs:
+        name, template = lang.rc_file(rc)
+        files[layout.in_tree(rc.directory, name)] = env.get_template(template).render(
+            rc=rc, site=site
+        )
+    for shared in model.shared:
+        files[layout.in_tree(shared.path)] = env.get_template(lang.shared_template).render(
+            shared=shared, site=site
+        )
+    for plan in trees:
+        files[layout.condarc(plan.tree)] = env.get_template("conda/condarc.j2").render(
+            plan=plan, site=site
+        )
+    for rel, text in render_pip_confs(site, templates_dir).items():
+        files[layout.config(rel)] = text
+    for name, template in tool(site.module_tool).config_files(site).items():
+        files[layout.config(name)] = env.get_template(template).render(site=site)
     return files

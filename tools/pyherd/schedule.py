@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyherd.errors import ConfigError
+
 SHORTCUTS = {
     "@hourly": "0 * * * *",
     "@daily": "0 0 * * *",
@@ -30,7 +32,7 @@ FIELDS = (
 )
 
 
-class ScheduleError(ValueError):
+class ScheduleError(ConfigError):
     pass
 
 

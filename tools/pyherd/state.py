@@ -15,9 +15,8 @@ import os
 from pathlib import Path
 
 import pyherd
+from pyherd.layout import SiteLayout
 from pyherd.writer import atomic_write
-
-STATE_NAME = ".render-state.json"
 
 
 def fingerprint(*roots: Path, extra: str = "") -> str:
@@ -48,10 +47,10 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def is_current(out: Path, config_dir: str, inputs: str) -> int | None:
+def is_current(out: Path, layout: SiteLayout, inputs: str) -> int | None:
     """The number of files if the recorded render still stands, else None."""
     try:
-        state = json.loads((out / config_dir / STATE_NAME).read_text())
+        state = json.loads((out / layout.render_state).read_text())
     except (OSError, ValueError):
         return None
     if state.get("inputs") != inputs:
@@ -63,7 +62,7 @@ def is_current(out: Path, config_dir: str, inputs: str) -> int | None:
     return len(files)
 
 
-def record(out: Path, config_dir: str, inputs: str, rels: list[str]) -> None:
+def record(out: Path, layout: SiteLayout, inputs: str, rels: list[str]) -> None:
     files = {rel: _stat(out / rel) for rel in rels}
     data = json.dumps({"inputs": inputs, "files": files}, sort_keys=True).encode()
-    atomic_write(out / config_dir / STATE_NAME, data)
+    atomic_write(out / layout.render_state, data)

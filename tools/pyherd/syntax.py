@@ -1,4 +1,5 @@
-"""Quoting for each modulefile language: every value reaches a template through these."""
+"""Quoting: every value reaches a template through these filters (a language's plug-in names
+its own: lua, tcl and tcl_alias; yaml is for .condarc)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,3 @@ def tcl_alias(value: Value) -> str:
 def yaml(value: str) -> str:
     """A YAML scalar: a JSON string is a valid double-quoted YAML scalar."""
     return json.dumps(value, ensure_ascii=False)
-
-
-FILTERS = {"lua": lua, "tcl": tcl, "tcl_alias": tcl_alias, "yaml": yaml}

@@ -1,7 +1,9 @@
 """Put rendered files on disk: atomic, change-only, and only what pyherd owns.
 
 A manifest (one relative path per line) records what pyherd wrote, so files it
-no longer declares are removed and files it never wrote are never touched.
+no longer declares are removed and files it never wrote are never touched. Every
+path, declared or read back from a manifest, is joined under the root by
+pyherd.layout (a manifest line holding `..` is refused, not followed).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyherd.errors import JobFailed
+from pyherd.layout import join, under
 
 MANIFEST_HEADER = "# Files pyherd wrote for this site; it removes only these.\n"
 
@@ -35,7 +38,7 @@ class Plan:
 
 
 def read_manifest(root: Path, manifest: str) -> list[str]:
-    path = root / manifest
+    path = under(root, manifest)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -55,7 +58,7 @@ def plan_write(root: Path, files: dict[str, str], manifest: str) -> Plan:
     owned = set(read_manifest(root, manifest))
     plan = Plan()
     for rel, text in sorted(files.items()):
-        current = current_bytes(root / rel)
+        current = current_bytes(under(root, rel))
         if current is None:
             plan.create.append(rel)
         elif current == text.encode("utf-8"):
@@ -64,7 +67,7 @@ def plan_write(root: Path, files: dict[str, str], manifest: str) -> Plan:
             plan.update.append(rel)
         else:
             plan.foreign.append(rel)
-    plan.remove = sorted(rel for rel in owned - set(files) if (root / rel).exists())
+    plan.remove = sorted(rel for rel in owned - set(files) if under(root, rel).exists())
     return plan
 
 
@@ -72,7 +75,9 @@ def diff(root: Path, files: dict[str, str], plan: Plan) -> str:
     """A unified diff of what a write would change."""
     out: list[str] = []
     for rel in plan.changes:
-        before = (current_bytes(root / rel) or b"").decode("utf-8", "replace").splitlines(True)
+        before = (
+            (current_bytes(under(root, rel)) or b"").decode("utf-8", "replace").splitlines(True)
+        )
         after = files.get(rel, "").splitlines(True)
         out.extend(difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}"))
     return "".join(out)
@@ -105,7 +110,7 @@ def write_files(root: Path, files: dict[str, str], manifest: str) -> Plan:
     """Apply the plan; refuse (nothing written) if a declared file belongs to someone else."""
     plan = plan_write(root, files, manifest)
     if plan.foreign:
-        names = ", ".join(str(root / rel) for rel in plan.foreign)
+        names = ", ".join(str(under(root, rel)) for rel in plan.foreign)
         raise JobFailed(
             f"refusing to overwrite files pyherd did not write: {names} "
             "(move them away, then render again)"
@@ -118,8 +123,8 @@ def write_files(root: Path, files: dict[str, str], manifest: str) -> Plan:
     _write_manifest(root, manifest, union)
     _publish(root, {rel: files[rel].encode("utf-8") for rel in plan.create + plan.update})
     for rel in plan.remove:
-        (root / rel).unlink()
-        _prune(root, (root / rel).parent)
+        under(root, rel).unlink()
+        _prune(root, under(root, rel).parent)
     _write_manifest(root, manifest, sorted(files))
     return plan
 
@@ -133,8 +138,8 @@ def _publish(root: Path, data: dict[str, bytes]) -> None:
     staging directory and renamed into place, so it appears complete at once.
     """
     fresh = {rel.split("/", 1)[0] for rel in data if "/" in rel}
-    fresh = {top for top in fresh if not (root / top).exists()}
-    staging = {top: root / f".{top}.pyherd-staging" for top in fresh}
+    fresh = {top for top in fresh if not under(root, top).exists()}
+    staging = {top: under(root, f".{top}.pyherd-staging") for top in fresh}
     staged: list[tuple[Path, Path]] = []
     made: set[Path] = set()
     try:
@@ -143,9 +148,9 @@ def _publish(root: Path, data: dict[str, bytes]) -> None:
         for rel, content in data.items():
             top, _, rest = rel.partition("/")
             if top in staging:
-                path = staging[top] / rest
+                path = staging[top] / join(rest)
             else:
-                target = root / rel
+                target = under(root, rel)
                 path = target.with_name(f".{target.name}.pyherd-tmp")
                 staged.append((path, target))
             if path.parent not in made:
@@ -159,7 +164,7 @@ def _publish(root: Path, data: dict[str, bytes]) -> None:
         for tmp, target in staged:
             os.replace(tmp, target)
         for top, stage in staging.items():
-            os.rename(stage, root / top)
+            os.rename(stage, under(root, top))
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
@@ -171,8 +176,8 @@ def _publish(root: Path, data: dict[str, bytes]) -> None:
 
 def _write_manifest(root: Path, manifest: str, paths: list[str]) -> None:
     data = (MANIFEST_HEADER + "".join(f"{p}\n" for p in paths)).encode("utf-8")
-    if current_bytes(root / manifest) != data:
-        atomic_write(root / manifest, data)
+    if current_bytes(under(root, manifest)) != data:
+        atomic_write(under(root, manifest), data)
 
 
 def _prune(root: Path, directory: Path) -> None:

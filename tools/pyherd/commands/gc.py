@@ -8,34 +8,25 @@ from __future__ import annotations
 
 import argparse
 
-from pyherd.commands.conda_site import add_tree_arguments, load_tree
-from pyherd.conda.generations import TreeDir
-from pyherd.conda.install import clean_incomplete, collect, collectable
-from pyherd.errors import ConfigError
-from pyherd.lock import TreeLock
-from pyherd.project import Paths
+from pyherd import options
+from pyherd.conda.maintain import gc
+from pyherd.project import Paths, tree_and_condarc
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_tree_arguments(parser)
+    options.tree(parser)
     parser.add_argument("--keep", type=int, metavar="N", help="ready generations to keep")
-    parser.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    options.dry_run(parser, "list what would be removed")
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    plan, _ = load_tree(args, paths)
-    keep = plan.keep if args.keep is None else args.keep
-    if keep < 1:
-        raise ConfigError("--keep must be at least 1")
-    tree = TreeDir(plan.tree_dir)
-    if not tree.generations_dir.is_dir():
+    plan, _ = tree_and_condarc(paths, args.site, args.tree)
+    done = gc(plan, args.keep, dry_run=args.dry_run)
+    ids = ", ".join(map(str, done.removed)) or "nothing"
+    if not done.installed:
         print(f"{plan.tree}: nothing installed")
-        return 0
-    with TreeLock(tree.lock_file):
-        if args.dry_run:
-            doomed = [str(g.id) for g in collectable(tree, keep)]
-            print(f"{plan.tree}: would remove {', '.join(doomed) or 'nothing'}")
-            return 0
-        removed = clean_incomplete(tree) + collect(tree, keep)
-    print(f"{plan.tree}: removed {', '.join(map(str, sorted(removed))) or 'nothing'} (keep {keep})")
+    elif args.dry_run:
+        print(f"{plan.tree}: would remove {ids}")
+    else:
+        print(f"{plan.tree}: removed {ids} (keep {done.keep})")
     return 0

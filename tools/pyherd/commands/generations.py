@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 
-from pyherd.commands.conda_site import add_tree_arguments, load_tree
+from pyherd import options
 from pyherd.conda.generations import TreeDir, disk_usage
-from pyherd.project import Paths
+from pyherd.project import Paths, tree_and_condarc
 from pyherd.table import aligned
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_tree_arguments(parser)
+    options.tree(parser)
 
 
 def human(n: int) -> str:
@@ -30,8 +30,8 @@ def human(n: int) -> str:
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    plan, _ = load_tree(args, paths)
-    tree = TreeDir(plan.tree_dir)
+    plan, _ = tree_and_condarc(paths, args.site, args.tree)
+    tree = TreeDir(plan.layout)
     gens = tree.list()
     if not gens:
         print(f"{plan.tree}: no generations in {tree.generations_dir}")

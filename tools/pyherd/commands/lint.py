@@ -10,26 +10,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from pathlib import Path
 
+from pyherd import options
 from pyherd.errors import JobFailed
-from pyherd.lint import lint_site
-from pyherd.project import Paths, load_sites
+from pyherd.lint import lint_sites
+from pyherd.project import Paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", action="append", help="a site name (repeatable; default: all)")
-    parser.add_argument(
-        "--out", type=Path, help="output root holding the trees (default: modulefiles)"
-    )
+    options.site_filter(parser)
+    options.out(parser, "output root holding the trees (default: modulefiles)")
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
     problems = 0
-    for item in load_sites(paths, args.site):
-        with tempfile.TemporaryDirectory(prefix="pyherd-lint-") as work:
-            findings = lint_site(item.site, item.model, paths.out, Path(work))
+    for item, findings in lint_sites(paths, args.site):
         for finding in findings:
             print(f"{item.site.name}: {finding}", file=sys.stderr)
         problems += len(findings)

@@ -10,88 +10,49 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from pyherd import state
+from pyherd import modulefiles, options
 from pyherd.errors import JobFailed
-from pyherd.project import Paths, load_sites, rendered
-from pyherd.render import Layout
-from pyherd.site import site_names
-from pyherd.writer import Plan, diff, plan_write, read_manifest, write_files
+from pyherd.project import Paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", action="append", help="a site name (repeatable; default: all)")
-    parser.add_argument("--out", type=Path, help="output root (default: modulefiles)")
+    options.site_filter(parser)
+    options.out(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="exit 1 if the tree on disk is stale")
     mode.add_argument("--diff", action="store_true", help="print what would change; write nothing")
-    mode.add_argument(
-        "--dry-run", action="store_true", help="list what would change; write nothing"
-    )
+    options.dry_run(mode, "list what would change; write nothing")
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    writing = not (args.check or args.diff or args.dry_run)
-    # Only a real write records or uses the render state; --check always compares content.
-    inputs = state.inputs_fingerprint(paths.sites, paths.templates, paths.out) if writing else ""
-    if writing and _all_current(paths, args.site, inputs):
-        return 0
-    sites = load_sites(paths, args.site)  # every site validated before anything is written
-    outputs = [(item, rendered(paths, item)) for item in sites]
+    mode = (
+        "check" if args.check else "diff" if args.diff else "dry-run" if args.dry_run else "write"
+    )
+    result = modulefiles.render(paths, args.site, mode)
+    for name, count in result.unchanged.items():
+        print(f"{name}: 0 created, 0 updated, 0 removed, {count - 1} unchanged")
     stale: list[str] = []
-    for item, files in outputs:
-        layout = Layout(item.site.name)
-        plan = plan_write(paths.out, files, layout.manifest)
-        manifest_stale = sorted(read_manifest(paths.out, layout.manifest)) != sorted(files)
-        if args.check:
-            for rel in plan.changes + plan.foreign:
-                what = "missing" if rel in plan.create else "stale or hand-edited"
-                what = "no longer declared" if rel in plan.remove else what
-                stale.append(f"{paths.out / rel}: {what}")
-            if manifest_stale and not plan.changes:
-                stale.append(f"{paths.out / layout.manifest}: stale")
-        elif args.diff:
-            sys.stdout.write(diff(paths.out, files, plan))
-        elif args.dry_run:
-            for label, rels in (
-                ("create", plan.create),
-                ("update", plan.update),
-                ("remove", plan.remove),
-            ):
+    for one in result.sites:
+        plan = one.plan
+        if mode == "check":
+            stale += one.stale
+        elif mode == "diff":
+            sys.stdout.write(one.diff)
+        elif mode == "dry-run":
+            for label, rels in (("create", plan.create), ("update", plan.update),
+                                ("remove", plan.remove)):  # fmt: skip
                 for rel in rels:
                     print(f"would {label} {paths.out / rel}")
-            print(
-                f"{item.site.name}: {len(plan.changes)} to change, {len(plan.unchanged)} unchanged"
-            )
+            print(f"{one.site}: {len(plan.changes)} to change, {len(plan.unchanged)} unchanged")
         else:
-            done = write_site(paths, item.site.name, files, inputs)
             print(
-                f"{item.site.name}: {len(done.create)} created, {len(done.update)} updated, "
-                f"{len(done.remove)} removed, {len(done.unchanged)} unchanged"
+                f"{one.site}: {len(plan.create)} created, {len(plan.update)} updated, "
+                f"{len(plan.remove)} removed, {len(plan.unchanged)} unchanged"
             )
     if stale:
         print("\n".join(stale), file=sys.stderr)
         raise JobFailed(f"{len(stale)} file(s) differ from sites/ + templates/; run `make render`")
-    if args.check:
-        print(f"up to date: {', '.join(item.site.name for item, _ in outputs)}")
+    if mode == "check":
+        print(f"up to date: {', '.join(one.site for one in result.sites)}")
     return 0
-
-
-def write_site(paths: Paths, site: str, files: dict[str, str], inputs: str) -> Plan:
-    """Write one site's rendered files (change-only) and record the render state."""
-    layout = Layout(site)
-    done = write_files(paths.out, files, layout.manifest)
-    state.record(paths.out, layout.config_dir, inputs, [*files, layout.manifest])
-    return done
-
-
-def _all_current(paths: Paths, names: list[str] | None, inputs: str) -> bool:
-    """Print the no-op summaries and say so when every site's last render still stands."""
-    names = names or site_names(paths.sites)
-    counts = [state.is_current(paths.out, Layout(name).config_dir, inputs) for name in names]
-    if not names or any(count is None for count in counts):
-        return False
-    for name, count in zip(names, counts, strict=True):
-        print(f"{name}: 0 created, 0 updated, 0 removed, {count - 1} unchanged")
-    return True

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from pyherd.project import Paths
-from pyherd.schema import SITE, describe
+from pyherd.schema import describe
+from pyherd.site import SITE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 
-from pyherd.errors import ConfigError
-from pyherd.model import EnvRef, ModuleSpec
-from pyherd.project import Paths, load_sites
-from pyherd.schema import suggest
+from pyherd import options
+from pyherd.layout import SiteLayout
+from pyherd.model import EnvRef
+from pyherd.moduletools import language
+from pyherd.project import Paths, load_one
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", required=True, help="the site name")
+    options.site(parser)
     parser.add_argument("module", help="full name, short name or site key")
 
 
@@ -26,7 +27,7 @@ def _text(value: object) -> str:
             if isinstance(p, EnvRef)
             else p
             for p in value
-        )  # type: ignore[union-attr]
+        )
     if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
         return ", ".join(f"{name}/{version}" for name, version in value)
     if isinstance(value, tuple):
@@ -34,37 +35,20 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def find(modules: tuple[ModuleSpec, ...], defaults: dict[str, str], wanted: str) -> ModuleSpec:
-    by_name = {m.full_name: m for m in modules}
-    if wanted in by_name:
-        return by_name[wanted]
-    if wanted in defaults:
-        return by_name[defaults[wanted]]
-    matches = [m for m in modules if m.key == wanted or m.name == wanted]
-    if matches:
-        return matches[-1]
-    raise ConfigError(f"no module {wanted!r} in this site{suggest(wanted, by_name)}")
-
-
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    item = load_sites(paths, [args.site])[0]
-    defaults = {
-        rc.directory.removeprefix(item.model.subdir + "/"): rc.default
-        for rc in item.model.rcs
-        if rc.default
-    }
-    spec = find(item.model.modules, defaults, args.module)  # type: ignore[arg-type]
+    item = load_one(paths, args.site)
+    spec = item.model.find(args.module)
+    extension = language(item.site.syntax).extension
     print(f"module:  {spec.full_name}")
     print(f"key:     {spec.key} ({spec.kind})")
-    print(f"file:    {item.site.name}/{spec.path}{'.lua' if item.site.syntax == 'lua' else ''}")
+    print(f"file:    {SiteLayout(item.site.name).module_file(spec.path, extension)}")
     print(f"prefix:  {_text(spec.prefix) if spec.prefix else '-'}")
-    print(f"default: {'yes' if spec.full_name in defaults.values() else 'no'}")
+    print(f"default: {'yes' if spec.full_name in item.model.defaults.values() else 'no'}")
     print("operations:")
     for op in spec.ops:
-        fields = {k: v for k, v in vars(op).items()}
         shown = " ".join(
             f"{k}={_text(v)!r}" if isinstance(v, str) else f"{k}={_text(v)}"
-            for k, v in fields.items()
+            for k, v in vars(op).items()
         )
         print(f"  {op.kind:<18} {shown}")
     return 0

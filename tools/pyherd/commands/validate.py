@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 
+from pyherd import options
 from pyherd.project import Paths, load_sites
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", action="append", help="a site name (repeatable; default: all)")
+    options.site_filter(parser)
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:

@@ -20,16 +20,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from pyherd import options
 from pyherd.errors import JobFailed
-from pyherd.progress import Progress
-from pyherd.project import Loaded, Paths, load_sites
+from pyherd.project import Loaded, Paths, load_one
 from pyherd.table import aligned
-from pyherd.wheelhouse.index import index, publish_configs
-from pyherd.wheelhouse.plan import plan_wheelhouse
-
-RESULT_ORDER = ("failed", "built", "would build", "skipped", "not needed")
+from pyherd.wheelhouse.jobs import RESULTS, build_wheels, index_site
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,34 +35,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="build the site's wheels for each of its Pythons, then index",
         description=__doc__.split("\n\n")[1],
     )
-    build.add_argument("--site", required=True, help="the site whose wheels to build")
+    options.site(build, "the site whose wheels to build")
     build.add_argument(
         "--jobs", type=_positive, default=1, help="packages built at once (default 1)"
     )
     build.add_argument(
         "--arch", help="put compiled wheels in this arch's directory (default: build_arch)"
     )
-    build.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="resolve each requirement and say what would be built or skipped; write nothing",
+    options.dry_run(
+        build, "resolve each requirement and say what would be built or skipped; write nothing"
     )
-    _common(build)
+    options.project_args(build, again=True)  # accepted after the action too
     idx = actions.add_parser(
         "index",
         help="index the wheelhouse for pip, uv and avail_wheels",
         description=__doc__.split("\n\n")[2],
     )
-    idx.add_argument("--site", required=True, help="the site whose wheelhouse to index")
-    idx.add_argument("--dry-run", action="store_true", help="list what would be written")
-    _common(idx)
-
-
-def _common(action: argparse.ArgumentParser) -> None:
-    """pyherd's --sites and --templates, also accepted after the action (SUPPRESS keeps a
-    value given before it)."""
-    action.add_argument("--sites", type=Path, default=argparse.SUPPRESS, help="site files")
-    action.add_argument("--templates", type=Path, default=argparse.SUPPRESS, help="templates")
+    options.site(idx, "the site whose wheelhouse to index")
+    options.dry_run(idx, "list what would be written")
+    options.project_args(idx, again=True)
 
 
 def _positive(text: str) -> int:
@@ -77,58 +64,44 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    item = load_sites(paths, [args.site])[0]
+    item = load_one(paths, args.site)
     if args.action == "build":
         return _build(args, paths, item)
-    return _index(item, paths, dry_run=args.dry_run)
+    _index(paths, item, dry_run=args.dry_run)
+    return 0
 
 
 def _build(args: argparse.Namespace, paths: Paths, item: Loaded) -> int:
-    from pyherd.wheelhouse.builder import WORK, build
-    from pyherd.wheelhouse.plan import plan_build
-
-    plan = plan_build(item.site, item.model, paths.sites, args.arch)
-    outcomes = build(plan, jobs=args.jobs, dry_run=args.dry_run, progress=Progress())
+    plan, outcomes = build_wheels(paths, item, jobs=args.jobs, arch=args.arch, dry_run=args.dry_run)
     rows = [
         (o.project, o.version or "-", o.python, o.result, o.detail, f"{o.seconds:.1f}")
         for o in outcomes
     ]
-    _table(("package", "version", "python", "result", "file or reason", "seconds"), rows)
-    counts = {r: sum(o.result == r for o in outcomes) for r in RESULT_ORDER}
+    header = ("package", "version", "python", "result", "file or reason", "seconds")
+    print(aligned(header, rows))
+    counts = {r: sum(o.result == r for o in outcomes) for r in RESULTS}
     failed = counts["failed"]
     summary = ", ".join(f"{n} {r}" for r, n in counts.items() if n)
     print(f"{item.site.name}: {summary or 'nothing to build'}")
     if failed and not args.dry_run:
-        print(f"logs: {plan.root / WORK / 'logs'}/<package>-<python>.log", file=sys.stderr)
+        print(f"logs: {plan.layout.build_logs}/<package>-<python>.log", file=sys.stderr)
     if not args.dry_run:  # also when nothing was built: wheels may have been added by hand
-        _index(item, paths, dry_run=False, quiet=not counts["built"])
+        _index(paths, item, dry_run=False, quiet=not counts["built"])
     if failed:
         raise JobFailed(f"{failed} of {len(outcomes)} builds failed; the others are published")
     return 0
 
 
-def _index(item: Loaded, paths: Paths, *, dry_run: bool, quiet: bool = False) -> int:
-    from pyherd.render import render_pip_confs  # jinja2: only once the index is done
-
-    root, config = plan_wheelhouse(item.site)
-    result = index(root, config, dry_run=dry_run)
-    confs = publish_configs(
-        root, config, render_pip_confs(item.site, paths.templates), dry_run=dry_run
-    )
-    result.written += confs
+def _index(paths: Paths, item: Loaded, *, dry_run: bool, quiet: bool = False) -> None:
+    result = index_site(paths, item, dry_run=dry_run)
     if dry_run:
         for rel in result.written:
-            print(f"would write {root / rel}")
+            print(f"would write {result.root / rel}")
         for rel in result.removed:
-            print(f"would remove {root / rel}")
+            print(f"would remove {result.root / rel}")
     if not quiet or result.written or result.removed:
         print(
             f"{item.site.name}: {result.wheels} wheels, {result.read} read; "
             f"{len(result.written)} index files written, {len(result.removed)} removed, "
             f"{result.links} find-links updated" + (" (dry run)" if dry_run else "")
         )
-    return 0
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    print(aligned(header, rows))

@@ -28,6 +28,7 @@ from pyherd.conda.install import (
     solve_request,
     worker_failure,
 )
+from pyherd.conda.layout import records
 from pyherd.conda.plan import TreePlan
 from pyherd.errors import JobFailed, Locked
 from pyherd.lock import TreeLock
@@ -118,7 +119,7 @@ def _update(
     report: TreeReport,
 ) -> None:
     check_root(plan, policy.allow_world_writable)
-    tree = TreeDir(plan.tree_dir)
+    tree = TreeDir(plan.layout)
     current_id = tree.current_id()
     if current_id is None:
         report.status = "not-installed"
@@ -138,7 +139,7 @@ def _update(
         progress.step(f"{plan.tree}: solving against {', '.join(plan.base.channels)}")
         result = run_worker(
             {
-                **solve_request(plan, tree.generations_dir / "0", plan.all_envs(), False, extra),
+                **solve_request(plan, tree.layout.generation(0), plan.all_envs(), False, extra),
                 "solve_only": True,
             }
         )
@@ -152,7 +153,7 @@ def _update(
         earlier = _same_solution(tree, plan, new, current_id)
         if earlier is not None and earlier.status == "failed":
             report.status, report.generation = "failed", earlier.id
-            report.logs = [str(earlier.path / ".pyherd" / "checks.log")]
+            report.logs = [str(records(earlier.path, "checks.log"))]
             report.error = (
                 f"this exact update failed its health checks in generation {earlier.id}; it is "
                 "not retried until the channels, the site's specs or its checks change"
@@ -195,7 +196,7 @@ def _update(
             failed = tree.generation(attempt)
             if failed.status == "failed":
                 report.generation = attempt
-                report.logs = [str(failed.path / ".pyherd" / "checks.log")]
+                report.logs = [str(records(failed.path, "checks.log"))]
             raise
         report.status, report.generation, report.collected = "updated", gid, collected
         report.packages = sum(len(p) for p in record["packages"].values())

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyherd.conda.layout import TreeLayout, records
 from pyherd.writer import atomic_write
 
-RECORD = ".pyherd/generation.json"
+RECORD = "generation.json"  # in the generation's records (.pyherd/)
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,15 @@ class Generation:
 class TreeDir:
     """The directory of one tree: generations/, current, the lock file."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.generations_dir = path / "generations"
-        self.current_link = path / "current"
-        self.lock_file = path / ".lock"
+    def __init__(self, layout: TreeLayout):
+        self.layout = layout
+        self.path = layout.dir
+        self.generations_dir = layout.generations
+        self.current_link = layout.current
+        self.lock_file = layout.lock
 
     def generation(self, gid: int) -> Generation:
-        path = self.generations_dir / str(gid)
+        path = self.layout.generation(gid)
         return Generation(gid, path, read_record(path))
 
     def list(self) -> list[Generation]:
@@ -78,10 +80,10 @@ class TreeDir:
 
     def swap(self, gid: int) -> None:
         """Point `current` at generation `gid` with one rename (atomic for readers)."""
-        tmp = self.path / f".current.{os.getpid()}"
+        tmp = self.layout.current_temp(os.getpid())
         if tmp.is_symlink():
             tmp.unlink()
-        os.symlink(f"generations/{gid}", tmp)
+        os.symlink(self.layout.current_target(gid), tmp)
         os.replace(tmp, self.current_link)
         fd = os.open(self.path, os.O_RDONLY)
         try:
@@ -93,25 +95,25 @@ class TreeDir:
         """Delete a generation (never the current one)."""
         if generation.id == self.current_id():
             raise ValueError(f"generation {generation.id} is current")
-        trash = self.generations_dir / f".removing-{generation.id}"
+        trash = self.layout.trash(generation.id)
         os.rename(generation.path, trash)  # gone from listings at once, even if rmtree dies
         shutil.rmtree(trash, onerror=_make_writable_and_retry)
 
     def sweep_trash(self) -> None:
         if self.generations_dir.is_dir():
-            for p in self.generations_dir.glob(".removing-*"):
+            for p in self.generations_dir.glob(self.layout.trash_pattern):
                 shutil.rmtree(p, onerror=_make_writable_and_retry)
 
 
 def read_record(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((path / RECORD).read_text())
+        return json.loads(records(path, RECORD).read_text())
     except (OSError, ValueError):
         return None
 
 
 def write_record(path: Path, record: dict[str, Any]) -> None:
-    target = path / RECORD
+    target = records(path, RECORD)
     target.parent.mkdir(exist_ok=True)
     atomic_write(target, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode())
 

@@ -22,6 +22,7 @@ import pyherd
 from pyherd.conda import checks, generations, vendor
 from pyherd.conda.engine import run_worker
 from pyherd.conda.generations import Generation, TreeDir
+from pyherd.conda.layout import records
 from pyherd.conda.plan import EnvPlan, TreePlan
 from pyherd.errors import ConfigError, JobFailed
 from pyherd.faults import checkpoint
@@ -30,7 +31,9 @@ from pyherd.progress import Progress
 
 
 @dataclass
-class Outcome:
+class Installed:
+    """What `install` did: the new current generation and what it cleaned away."""
+
     tree: str
     generation: int
     previous: int | None
@@ -49,7 +52,7 @@ def _platform() -> str:
 
 def check_root(plan: TreePlan, allow_world_writable: bool) -> None:
     """Refuse a root (or tree directory) that anyone may write into."""
-    for path in (plan.root, plan.tree_dir):
+    for path in (plan.root, plan.layout.dir):
         try:
             mode = os.stat(path).st_mode
         except FileNotFoundError:
@@ -71,7 +74,7 @@ def solve_request(
     """The worker's build request; `extra` adds per-env keys (specs, constraints, expect)."""
     return {
         "op": "build",
-        "cache_dir": str(plan.pkgs_cache),
+        "cache_dir": str(plan.layout.pkgs),
         "channel_priority": plan.channel_priority,
         "platform": _platform(),
         "show_progress": progress,
@@ -119,17 +122,17 @@ def install(
     *,
     allow_world_writable: bool = False,
     progress: Progress | None = None,
-) -> Outcome:
+) -> Installed:
     progress = progress or Progress()
     started = time.monotonic()
     check_root(plan, allow_world_writable)
-    tree = TreeDir(plan.tree_dir)
+    tree = TreeDir(plan.layout)
     tree.generations_dir.mkdir(parents=True, exist_ok=True)
     with TreeLock(tree.lock_file):
         cleaned = clean_incomplete(tree)
         previous = tree.current_id()
         gid, record, collected = publish_new(plan, condarc, tree, progress)
-    return Outcome(
+    return Installed(
         plan.tree,
         gid,
         previous,
@@ -153,20 +156,20 @@ def publish_new(
     removed at once, one that fails its checks is kept as "failed" for its log.
     """
     gid = tree.next_id()
-    prefix = tree.generations_dir / str(gid)
+    prefix = tree.layout.generation(gid)
     progress.step(f"{plan.tree}: building generation {gid} in {prefix}")
     try:
         try:
             _build(plan, prefix, progress, extra)
             checkpoint("built")
             record = _record(plan, gid, prefix, "building")
-            (prefix / ".condarc").write_text(condarc)
+            (prefix / ".condarc").write_text(condarc)  # conda reads it there: the base prefix
             generations.seal(prefix)
         except BaseException:
             vendor.remove_tree(prefix)  # never half-built on disk when we can help it
             raise
         progress.step(f"{plan.tree}: running health checks")
-        log = prefix / ".pyherd" / "checks.log"
+        log = records(prefix, "checks.log")
         try:
             for env in plan.all_envs():
                 checks.run_checks(env.prefix_in(prefix), env.checks, f"{plan.tree}:{env.name}", log)
@@ -193,16 +196,16 @@ def _build(
     if plan.method == "installer":
         assert plan.installer is not None
         progress.step(f"{plan.tree}: fetching and verifying {plan.installer.url}")
-        script = vendor.fetch(plan.installer, plan.downloads)
-        log = plan.tree_dir / f".installer-{os.getpid()}.log"
+        script = vendor.fetch(plan.installer, plan.layout.downloads)
+        log = plan.layout.installer_log(os.getpid())
         progress.step(f"{plan.tree}: running {script.name} -b -p {prefix}")
         try:
             vendor.run_installer(script, prefix, log)
         finally:
             if prefix.is_dir():
-                (prefix / ".pyherd").mkdir(exist_ok=True)
+                records(prefix).mkdir(exist_ok=True)
                 if log.exists():
-                    os.replace(log, prefix / ".pyherd" / "installer.log")
+                    os.replace(log, records(prefix, "installer.log"))
         envs = plan.envs
     if not envs:
         return
@@ -219,10 +222,8 @@ def _record(plan: TreePlan, gid: int, prefix: Path, status: str) -> dict[str, An
     for env in plan.all_envs():
         found = generations.installed_packages(env.prefix_in(prefix))
         packages[env.name] = found
-        (prefix / ".pyherd").mkdir(exist_ok=True)
-        (prefix / ".pyherd" / f"{env.name}.explicit.txt").write_text(
-            generations.explicit_lines(found)
-        )
+        records(prefix).mkdir(exist_ok=True)
+        records(prefix, f"{env.name}.explicit.txt").write_text(generations.explicit_lines(found))
     return {
         "id": gid,
         "site": plan.site,
@@ -275,3 +276,31 @@ def pick(tree: TreeDir, gid: int) -> Generation:
     if not gen.path.is_dir():
         raise JobFailed(f"{tree.path}: no generation {gid}")
     return gen
+
+
+def preview(plan: TreePlan, condarc: str, allow_world_writable: bool) -> list[str]:
+    """What `install --dry-run` says: the generation, each env's solution, checks, .condarc."""
+    check_root(plan, allow_world_writable)
+    tree = TreeDir(plan.layout)
+    lines = [
+        f"would install tree {plan.tree} ({plan.flavour}, {plan.method}) as generation "
+        f"{tree.next_id()} in {tree.generations_dir}"
+    ]
+    if plan.installer:
+        lines.append(f"  installer: {plan.installer.url} (sha256 {plan.installer.sha256})")
+    envs = plan.envs if plan.method == "installer" else plan.all_envs()
+    result = run_worker(
+        {**solve_request(plan, tree.layout.generation(0), envs, False), "solve_only": True}
+    )
+    if not result["ok"]:
+        raise worker_failure(plan, result)
+    for env in envs:
+        solved = result["solved"][env.name]
+        lines.append(f"  env {env.name}: {' '.join(env.specs)} -> {len(solved)} packages")
+        lines += [f"    {name} {version} {build}" for name, version, build, _ in solved]
+    for env in plan.all_envs():
+        lines += [f"  check ({env.name}): {check}" for check in env.checks]
+    lines.append("  .condarc:")
+    lines += [f"    {line}" for line in condarc.splitlines()]
+    lines.append(f"then point {tree.current_link} at it and keep {plan.keep} generations")
+    return lines

@@ -6,21 +6,20 @@ Pure: reads the site (and its environment files) and decides; writes nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pyherd import model as m
 from pyherd.conda.envfile import read_env_file
-from pyherd.errors import ConfigError, Problem
-from pyherd.schema import suggest
-from pyherd.site import CondaEnvDef, InstallerDef, Site, TreeDef
+from pyherd.conda.layout import TreeLayout
+from pyherd.conda.settings import FLAVOURS, CondaEnvDef, InstallerDef, TreeDef
+from pyherd.errors import ConfigError, Problem, suggest
+from pyherd.layout import UnsafePath, under
 
-FLAVOURS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
-    # flavour: (default channels, default base specs, mamba by default)
-    "miniforge": (("conda-forge",), ("python",), True),
-    "miniconda": (("defaults",), ("python",), False),
-    "anaconda": (("defaults",), ("anaconda",), False),
-}
+if TYPE_CHECKING:
+    from pyherd.site import Site
+
 DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
 _SPEC_NAME = re.compile(r"^\s*(?:[^:\s]+::)?([A-Za-z0-9_.\-]+)")
 
@@ -70,17 +69,8 @@ class TreePlan:
     autoupdate: bool = False
 
     @property
-    def tree_dir(self) -> Path:
-        return self.root / self.tree
-
-    @property
-    def pkgs_cache(self) -> Path:
-        """One package cache per root: unchanged packages are hard-linked, not copied."""
-        return self.root / ".pkgs"
-
-    @property
-    def downloads(self) -> Path:
-        return self.root / ".downloads"
+    def layout(self) -> TreeLayout:
+        return TreeLayout(self.root, self.tree)
 
     def all_envs(self) -> tuple[EnvPlan, ...]:
         return (self.base, *self.envs)
@@ -162,8 +152,11 @@ def plan_tree(site: Site, tree: str) -> TreePlan:
             )
     installer = t.installer
     if installer and "://" not in installer.url and not installer.url.startswith("/"):
-        local = (site.source_dir or Path(site.file).parent / site.name) / installer.url
-        installer = InstallerDef(str(local.resolve()), installer.sha256)
+        try:
+            local = under(site.source_dir or Path(site.file).parent / site.name, installer.url)
+            installer = replace(installer, url=str(local.resolve()))
+        except UnsafePath as exc:
+            problems.append(site.problem((*base_path, "installer", "url"), str(exc)))
     if problems:
         raise ConfigError(problems)
     specs = list(base.specs)
@@ -226,10 +219,11 @@ def _env(
                 )
             )
         else:
-            file = site.source_dir / environment
             display = f"{Path(site.file).parent}/{site.name}/{environment}"
             try:
-                parsed = read_env_file(file, display)
+                parsed = read_env_file(under(site.source_dir, environment), display)
+            except UnsafePath as exc:
+                problems.append(site.problem((*path, "environment"), str(exc)))
             except ConfigError as exc:
                 problems.extend(exc.problems)
             else:

@@ -14,8 +14,8 @@ import urllib.parse
 from pathlib import Path
 from typing import BinaryIO
 
+from pyherd.conda.settings import InstallerDef
 from pyherd.errors import JobFailed
-from pyherd.site import InstallerDef
 
 CHUNK = 1 << 20
 

@@ -23,10 +23,13 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from pyherd.errors import JobFailed
 from pyherd.faults import checkpoint
 
 
-class StageError(Exception):
+class StageError(JobFailed):
+    """A stage of the worker's job failed; `result` is what the worker reports."""
+
     def __init__(self, stage: str, env: str, message: str, spec_index: int | None = None):
         super().__init__(message)
         self.result = {

@@ -1,1 +1,3 @@
-"""Deploys over SSH: the site's rendered trees to its hosts, and pyherd runs on its build hosts."""
+"""Deploys over SSH: the `deploy:` keys (settings), what a deploy command means (target),
+the trees and their manifests (trees), the host side (layout, scripts), connections
+(hosts) and the run across hosts (run)."""

@@ -16,10 +16,11 @@ from pathlib import Path
 import paramiko
 from fabric import Config, Connection
 
-from pyherd.site import DeploySettings
+from pyherd.deploy.settings import DeploySettings
+from pyherd.errors import JobFailed
 
 
-class HostError(Exception):
+class HostError(JobFailed):
     """This host cannot be deployed to; the message says why, in an admin's words."""
 
 

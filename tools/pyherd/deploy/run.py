@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 from fabric import Connection
@@ -26,24 +25,11 @@ from fabric import Connection
 from pyherd import __version__
 from pyherd.deploy import scripts
 from pyherd.deploy.hosts import HostError, connect
+from pyherd.deploy.target import Target
 from pyherd.deploy.trees import Change, Tree, archive, diff
 from pyherd.faults import checkpoint
-from pyherd.site import DeploySettings
 
 QUICK, SLOW = 120, 1800  # seconds: reading a host's state; a swap or a cache refresh
-
-
-@dataclass(frozen=True)
-class Target:
-    """A resolved deploy: where to, as whom, trusting which keys."""
-
-    site: str
-    settings: DeploySettings
-    hosts: tuple[str, ...]
-    known_hosts: Path
-    identity: Path | None
-    accept_new: bool = False
-    dry_run: bool = False
 
 
 @dataclass
@@ -133,7 +119,7 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
         if target.dry_run:
             return HostResult(host, "would change", count, summary)
         release = scripts.next_release(remote, secrets.token_hex(4))
-        staging = f"{changed[0].tree.store}/incoming"
+        staging = changed[0].tree.store.incoming
         mk = _sh(conn, f"mkdir -p -- {shlex.quote(staging)}", hide=True, timeout=QUICK)
         if mk.exited != 0:
             raise HostError(f"cannot make {staging}: {_last_line(mk.stderr)}")
@@ -189,9 +175,6 @@ def _upload(conn: Connection, data: bytes, path: str) -> None:
         checkpoint("deploy-upload")  # tests kill here: half an archive on the host
         for start in range(half, len(data), UPLOAD_CHUNK):
             fh.write(data[start : start + UPLOAD_CHUNK])
-
-
-RUNNABLE = ("install", "autoupdate", "wheels", "generations", "rollback", "gc")
 
 
 def run_remote(target: Target, words: list[str], out: TextIO | None = None) -> list[HostResult]:

@@ -13,7 +13,6 @@ pyherd never put there are carried into the next one untouched.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 from shlex import quote
@@ -44,7 +43,7 @@ def read_state(trees: list[Tree]) -> str:
              "|| printf '#missing %s\\n' $tool; done"]  # fmt: skip
     for i, tree in enumerate(trees):
         target = quote(tree.remote)
-        manifests = quote(posixpath.join(tree.store, "manifests"))
+        manifests = quote(tree.store.manifests)
         parts.append(
             f"printf '#tree {i}\\n'; "
             f"if [ -L {target} ]; then cur=$(readlink -- {target}); cur=${{cur##*/}}; "
@@ -94,16 +93,17 @@ def swap(archive: str, release: str, changed: list[Tree]) -> str:
     ]
     for i, tree in enumerate(changed):  # <i>/ in the archive; lock on fd 3 + i
         fd = 3 + i
-        target, store = quote(tree.remote), quote(tree.store)
+        target, store = quote(tree.remote), tree.store
+        releases, manifests = quote(store.releases), quote(store.manifests)
         lines += [
-            f"mkdir -p {store}/releases {store}/manifests",
-            f"exec {fd}>{store}/lock",
+            f"mkdir -p {releases} {manifests}",
+            f"exec {fd}>{quote(store.lock)}",
             f'flock -n {fd} || {{ echo "another deploy is swapping {tree.remote}" >&2; exit 75; }}',
             f"if [ -e {target} ] && [ ! -L {target} ]; then "
             f'echo "{tree.remote} is a directory pyherd did not make; move it aside" >&2; '
             "exit 3; fi",
-            f"find {store}/releases -mindepth 1 -maxdepth 1 -name '*.tmp' -exec rm -rf -- {{}} +",
-            f'new={store}/releases/"$id"',
+            f"find {releases} -mindepth 1 -maxdepth 1 -name '*.tmp' -exec rm -rf -- {{}} +",
+            f'new={releases}/"$id"',
             'mkdir -- "$new.tmp"',
             f'if [ -L {target} ] && [ -d {target}/ ]; then cp -al -- {target}/. "$new.tmp"/; fi',
             f'(cd "$new.tmp" && xargs -r -d \'\\n\' rm -f -- < "$unpacked/{i}/gone")',
@@ -111,24 +111,23 @@ def swap(archive: str, release: str, changed: list[Tree]) -> str:
             f'< "$unpacked/{i}/dirs") 2>/dev/null || true',
             f'if [ -d "$unpacked/{i}/files" ]; then '
             f'cp -R -- "$unpacked/{i}/files/." "$new.tmp"/; fi',
-            f'mv -- "$unpacked/{i}/manifest" {store}/manifests/"$id"',
+            f'mv -- "$unpacked/{i}/manifest" {manifests}/"$id"',
             'mv -T -- "$new.tmp" "$new"',
         ]
     for tree in changed:
-        target, store = quote(tree.remote), quote(tree.store)
-        parent = quote(posixpath.dirname(tree.remote.rstrip("/")) or "/")
-        name = posixpath.basename(tree.remote.rstrip("/"))
-        link = quote(f".{name}.pyherd/releases/") + '"$id"'
-        temp = f"{parent}/{quote(f'.{name}.pyherd-link')}"
+        target, store = quote(tree.remote), tree.store
+        releases, manifests = quote(store.releases), quote(store.manifests)
+        link = quote(store.link_prefix) + '"$id"'
+        temp = quote(store.link_temp)
         lines += [
             f"rm -f -- {temp}",
             f"ln -s -- {link} {temp}",
             f"mv -T -- {temp} {target}",
-            f"ls -1 {store}/releases | grep -v '\\.tmp$' | sort | head -n -{KEEP} | "
-            f'while read -r old; do rm -rf -- {store}/releases/"$old" '
-            f'{store}/manifests/"$old"; done',
-            f"find {store}/incoming -mindepth 1 -maxdepth 1 -mmin +60 -exec rm -rf -- {{}} + "
-            "2>/dev/null || true",
+            f"ls -1 {releases} | grep -v '\\.tmp$' | sort | head -n -{KEEP} | "
+            f'while read -r old; do rm -rf -- {releases}/"$old" '
+            f'{manifests}/"$old"; done',
+            f"find {quote(store.incoming)} -mindepth 1 -maxdepth 1 -mmin +60 "
+            "-exec rm -rf -- {} + 2>/dev/null || true",
         ]
     return "\n".join(lines) + "\n"
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from pyherd.render import Layout
-from pyherd.site import DeploySettings
+from pyherd.deploy.layout import ReleaseStore
+from pyherd.deploy.settings import DeploySettings
+from pyherd.layout import SiteLayout
 
 PRIVATE_KEY = b"PRIVATE KEY-----"  # PEM and OpenSSH private keys: never copied to a host
 
@@ -36,10 +37,9 @@ class Tree:
         return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(self.manifest.items()))
 
     @property
-    def store(self) -> str:
+    def store(self) -> ReleaseStore:
         """Beside the target: releases/, manifests/, incoming/ and the lock."""
-        parent, name = posixpath.split(self.remote.rstrip("/"))
-        return posixpath.join(parent, f".{name}.pyherd")
+        return ReleaseStore(self.remote)
 
 
 def local_trees(
@@ -47,14 +47,13 @@ def local_trees(
 ) -> list[Tree]:
     """The trees of one site: its modulefiles, its configs, and (with project_dir) the
     site files and templates pyherd on the host reads for --run."""
-    layout = Layout(site_name)
-    modules: dict[str, bytes] = {}
-    configs: dict[str, bytes] = {}
+    layout = SiteLayout(site_name)
+    parts: dict[str, dict[str, bytes]] = {"tree": {}, "config": {}}
     for rel, text in rendered.items():
-        if rel.startswith(f"{layout.modulepath}/"):
-            modules[rel[len(layout.modulepath) + 1 :]] = text.encode()
-        elif rel.startswith(f"{layout.config_dir}/"):
-            configs[rel[len(layout.config_dir) + 1 :]] = text.encode()
+        where = layout.local(rel)
+        if where is not None:
+            parts[where[0]][where[1]] = text.encode()
+    modules, configs = parts["tree"], parts["config"]
     trees = [Tree("modulefiles", settings.modulepath, modules)]
     if settings.config_dir:
         trees.append(Tree("configs", settings.config_dir, configs))

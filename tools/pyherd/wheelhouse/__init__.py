@@ -1,1 +1,3 @@
-"""Wheelhouses: indexing, listing (avail_wheels) and, later, building site wheels."""
+"""Wheelhouses: the `wheelhouse:` keys (settings), where files go (layout), building site
+wheels (plan, sources, builder, steps, retag), indexing them (index, wheelfile, pages,
+catalog), the jobs commands run (jobs), and `avail_wheels` (avail)."""

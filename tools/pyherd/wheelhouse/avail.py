@@ -21,6 +21,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pyherd.errors import ConfigError
+from pyherd.wheelhouse import layout as wl
 from pyherd.wheelhouse.catalog import (
     COLUMNS,
     FIELDS,
@@ -40,7 +42,7 @@ FORMATS = ("simple", "plain", "github", "pipe", "tsv", "csv")
 _SPLIT = re.compile(r"^\s*([^<>=!~\s\[;]+)\s*(.*)$")
 
 
-class Usage(Exception):
+class Usage(ConfigError):
     """A user error: message and exit 2."""
 
 
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return run(args)
-    except Usage as exc:
+    except ConfigError as exc:  # Usage, or a name no wheelhouse file could have
         print(f"avail_wheels: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -187,6 +189,7 @@ class Source:
 
     def __init__(self, root: Path):
         self.root = root
+        self.layout = wl.WheelhouseLayout(root)
         self.config = self._config()
         self.scanned: dict[str, list[Row]] | None = None
         if self.config is None or self._stale():
@@ -200,7 +203,7 @@ class Source:
 
     def _config(self) -> dict | None:
         try:
-            return json.loads((self.root / ".index/config.json").read_text())
+            return json.loads(self.layout.path(wl.CONFIG).read_text())
         except (OSError, ValueError):
             return None
 
@@ -209,18 +212,18 @@ class Source:
             return list(self.config["archs"])
         try:
             return sorted(e.name for e in os.scandir(self.root) if e.is_dir() and
-                          not e.name.startswith(".") and e.name != "simple")  # fmt: skip
+                          not e.name.startswith(".") and e.name not in wl.RESERVED)  # fmt: skip
         except OSError as exc:
             raise Usage(f"{self.root}: cannot read the wheelhouse: {exc.strerror}") from None
 
     def _stale(self) -> bool:
         try:
-            stamp = os.stat(self.root / ".index/stamp").st_mtime_ns
+            stamp = os.stat(self.layout.path(wl.STAMP)).st_mtime_ns
         except OSError:
             return True
         for arch in self.archs():
             try:
-                if os.stat(self.root / arch).st_mtime_ns > stamp:
+                if os.stat(self.layout.arch(arch)).st_mtime_ns > stamp:
                     return True
             except OSError:
                 continue
@@ -230,7 +233,7 @@ class Source:
         found: dict[str, list[Row]] = {}
         for arch in self.archs():
             try:
-                names = os.listdir(self.root / arch)
+                names = os.listdir(self.layout.arch(arch))
             except OSError:
                 continue
             for file in names:
@@ -248,15 +251,17 @@ class Source:
     def names(self) -> dict[str, str]:
         if self.scanned is not None:
             return {p: rows[0].name for p, rows in self.scanned.items()}
-        text = (self.root / ".index/names.tsv").read_text()
+        text = self.layout.path(wl.NAMES).read_text()
         return dict(line.split("\t", 1) for line in text.splitlines())
 
     def match(self, pattern: str) -> list[str]:
         if not any(c in pattern for c in "*?["):
             project = normalize(pattern)
+            if "/" in project or project.startswith("."):  # no project is named so
+                return []
             if self.scanned is not None:
                 return [project] if project in self.scanned else []
-            return [project] if (self.root / f".index/p/{project}.tsv").is_file() else []
+            return [project] if self.layout.path(wl.shard(project)).is_file() else []
         names = self.names()
         pat = pattern.lower()
         return sorted(
@@ -268,7 +273,7 @@ class Source:
     def rows(self, project: str) -> list[Row]:
         if self.scanned is not None:
             return self.scanned.get(project, [])
-        text = (self.root / f".index/p/{project}.tsv").read_text()
+        text = self.layout.path(wl.shard(project)).read_text()
         return [Row.from_line(line) for line in text.splitlines()]
 
 

@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,27 +28,17 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from pyherd.layout import join
 from pyherd.progress import Progress
 from pyherd.wheelhouse.catalog import BadWheelName, Row, covers, from_filename, normalize
 from pyherd.wheelhouse.plan import BuildPlan, Interpreter, Wanted
 from pyherd.wheelhouse.retag import RetagError, add_local_tag, tagged_version
 from pyherd.wheelhouse.sources import Candidate, SourceError, Sources, fetch
-
-# pip's own summary lines, which say a build failed but not why
-GENERIC_ERROR = re.compile(
-    r"subprocess-exited-with-error|metadata-generation-failed|Failed (to build|building)|"
-    r"finished with status 'error'|^note:|^hint:|^×|^╰|originates from a subprocess|"
-    r"exited with \d+|failed with exit code"
-)
-WORK = ".build"  # <root>/.build: the lock, this run's work dir, the last run's logs
-
-
-class BuildFailed(Exception):
-    pass
+from pyherd.wheelhouse.steps import BuildFailed, run, top_level
 
 
 @dataclass
-class Outcome:
+class BuildOutcome:
     project: str
     python: str
     result: str = ""  # built | skipped | failed | would build | not needed
@@ -64,7 +51,7 @@ class Outcome:
 class _Deferred:
     """A built wheel whose test install failed; tried again once the run's others are out."""
 
-    outcome: Outcome
+    outcome: BuildOutcome
     python: Interpreter
     staged: Path
     arch: str
@@ -82,8 +69,8 @@ class Builder:
         self.search = tuple(dict.fromkeys((plan.build_arch, "generic")))
         self.rows: dict[str, list[Row]] = {}  # published wheels a node of build_arch sees
         for arch in self.search:
-            if (plan.root / arch).is_dir():
-                for name in os.listdir(plan.root / arch):
+            if plan.layout.arch(arch).is_dir():
+                for name in os.listdir(plan.layout.arch(arch)):
                     if name.endswith(".whl") and not name.startswith("."):
                         with contextlib.suppress(BadWheelName):  # the index reports those
                             self._add(from_filename(name, arch))
@@ -93,7 +80,7 @@ class Builder:
         self._deferred: list[_Deferred] = []
         self.published = 0
 
-    def run(self, jobs: int) -> list[Outcome]:
+    def run(self, jobs: int) -> list[BuildOutcome]:
         """Every (requirement, Python) outcome, in the requirement list's order."""
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             groups = list(pool.map(self._requirement, self.plan.wanted))
@@ -105,10 +92,10 @@ class Builder:
 
     # -- one requirement ------------------------------------------------------------------
 
-    def _requirement(self, wanted: Wanted) -> list[Outcome]:
+    def _requirement(self, wanted: Wanted) -> list[BuildOutcome]:
         outcomes = []
         for python in self.plan.pythons:
-            outcome = Outcome(wanted.requirement.name, python.short)
+            outcome = BuildOutcome(wanted.requirement.name, python.short)
             start = time.monotonic()
             try:
                 self._one(wanted, python, outcome)
@@ -122,7 +109,7 @@ class Builder:
             outcomes.append(outcome)
         return outcomes
 
-    def _one(self, wanted: Wanted, python: Interpreter, out: Outcome) -> None:
+    def _one(self, wanted: Wanted, python: Interpreter, out: BuildOutcome) -> None:
         req, project = wanted.requirement, wanted.project
         marker_env = {"python_version": python.short, "python_full_version": python.version}
         if req.marker is not None and not req.marker.evaluate(marker_env):
@@ -147,11 +134,11 @@ class Builder:
         if self.dry_run:
             out.result, out.detail = "would build", f"from {cand.filename}"
             return
-        log = self.work / "logs" / f"{project}-{python.short}.log"
+        log = self.work / join("logs", f"{project}-{python.short}.log")
         log.parent.mkdir(parents=True, exist_ok=True)
         self.progress.step(f"{req.name} {python.short}: building {version} from {cand.filename}")
         built = self._build(cand, python, project, log)
-        staged_dir = self.work / "stage" / f"{project}-{python.short}"
+        staged_dir = self.work / join("stage", f"{project}-{python.short}")
         staged_dir.mkdir(parents=True)
         if tag:
             staged = add_local_tag(built, tag, staged_dir)
@@ -191,9 +178,9 @@ class Builder:
             return source
         settings = self.plan.package(project)
         venv = self._venv(python, settings.extra_requirements, log)
-        out = self.work / "built" / f"{project}-{python.short}"
+        out = self.work / join("built", f"{project}-{python.short}")
         out.mkdir(parents=True)
-        _run(
+        run(
             [str(venv / "bin/python"), "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
              "--no-index", "--wheel-dir", str(out), str(source)],
             log, f"pip wheel {cand.filename}", settings.env,
@@ -224,8 +211,8 @@ class Builder:
             self.progress.step(f"build venv for Python {python.short}" + (
                 f" with {', '.join(extras)}" if extras else ""))  # fmt: skip
             try:
-                _run([str(python.path), "-m", "venv", str(venv)], log, "python -m venv")
-                _run(
+                run([str(python.path), "-m", "venv", str(venv)], log, "python -m venv")
+                run(
                     [str(venv / "bin/python"), "-m", "pip", "install", "--upgrade",
                      *self._pip_sources(), *self._constraints(),
                      *self.plan.build_requirements, *extras],
@@ -242,17 +229,17 @@ class Builder:
         pip_venv = self._venv(python, (), log)
         target = Path(tempfile.mkdtemp(prefix="test-", dir=self.work))
         try:
-            _run([str(python.path), "-m", "venv", "--without-pip", str(target)], log, "test venv")
+            run([str(python.path), "-m", "venv", "--without-pip", str(target)], log, "test venv")
             staged = sorted((self.work / "stage").glob("*/"))
-            links = [*staged, *(self.plan.root / a for a in self.search)]
+            links = [*staged, *(self.plan.layout.arch(a) for a in self.search)]
             find_links = [arg for d in links if d.is_dir() for arg in ("--find-links", str(d))]
-            _run(
+            run(
                 [str(pip_venv / "bin/python"), "-m", "pip", "--python", str(target / "bin/python"),
                  "install", "--no-index", *find_links, str(wheel)],
                 log, f"test install of {wheel.name}",
             )  # fmt: skip
             if imports:
-                _run(
+                run(
                     [str(target / "bin/python"), "-I", "-c", "import " + ", ".join(imports)],
                     log, f"import {', '.join(imports)}", cwd=target,
                 )  # fmt: skip
@@ -269,15 +256,15 @@ class Builder:
         item.outcome.seconds += time.monotonic() - start
 
     def _refuse_overwrite(self, staged: Path, arch: str) -> None:
-        target = self.plan.root / arch / staged.name
+        target = self.plan.layout.arch(arch) / staged.name
         if target.exists() and target.read_bytes() != staged.read_bytes():
             raise BuildFailed(
                 f"{target} is already published and differs from this build; "
                 "pyherd never replaces a published wheel (remove it by hand to rebuild)"
             )
 
-    def _publish(self, out: Outcome, staged: Path, arch: str) -> None:
-        directory = self.plan.root / arch
+    def _publish(self, out: BuildOutcome, staged: Path, arch: str) -> None:
+        directory = self.plan.layout.arch(arch)
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / staged.name
         os.chmod(staged, 0o644)
@@ -305,73 +292,12 @@ class Builder:
             if source.startswith("/"):
                 args += ["--find-links", source]
         for arch in self.search:
-            if (self.plan.root / arch).is_dir():
-                args += ["--find-links", str(self.plan.root / arch)]
+            if self.plan.layout.arch(arch).is_dir():
+                args += ["--find-links", str(self.plan.layout.arch(arch))]
         return args
 
     def _constraints(self) -> list[str]:
         return ["--constraint", str(self.plan.constraints)] if self.plan.constraints else []
-
-
-def top_level(wheel: Path) -> tuple[str, ...]:
-    """The importable top-level names a wheel installs (tests and private names left out)."""
-    names: set[str] = set()
-    with zipfile.ZipFile(wheel) as zf:
-        for entry in zf.namelist():
-            first = entry.split("/", 1)[0]
-            if first.endswith((".dist-info", ".data")):
-                continue
-            name = first.split(".", 1)[0] if "/" not in entry else first
-            if "/" not in entry and not entry.endswith((".py", ".so", ".pyd")):
-                continue
-            if name.isidentifier() and not name.startswith("_") and name not in ("test", "tests"):
-                names.add(name)
-    return tuple(sorted(names))
-
-
-def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment builds run in: none of the caller's pip settings or Python paths."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("PIP_")
-        and k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "VIRTUAL_ENV")
-    }
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
-    env.update(extra or {})
-    return env
-
-
-def _run(
-    command: list[str],
-    log: Path,
-    what: str,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-) -> None:
-    with log.open("a") as fh:
-        fh.write(f"$ {' '.join(command)}\n")
-        fh.flush()
-        done = subprocess.run(
-            command, stdout=fh, stderr=subprocess.STDOUT, env=clean_env(env), cwd=cwd
-        )
-        fh.write(f"[exit {done.returncode}]\n")
-    if done.returncode != 0:
-        raise BuildFailed(f"{what}: exit {done.returncode}: {_last_error(log)}")
-
-
-def _last_error(log: Path) -> str:
-    """The most telling line of the log's last command: a traceback's last line, else its first
-    specific error line (a compiler's), else its last line."""
-    text = log.read_text(errors="replace").rsplit("\n$ ", 1)[-1]
-    lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
-    lines = [ln for ln in lines if not ln.startswith("[exit")]
-    errors = [ln for ln in lines if "error" in ln.lower() and not GENERIC_ERROR.search(ln)]
-    if errors and not any(ln.startswith("Traceback") for ln in lines):
-        line = errors[0]
-    else:
-        line = (lines or ["(no output)"])[-1]
-    return line if len(line) <= 160 else line[:157] + "..."
 
 
 def _version(text: str) -> Version | None:
@@ -383,7 +309,7 @@ def _version(text: str) -> Version | None:
 
 def build(
     plan: BuildPlan, *, jobs: int = 1, dry_run: bool = False, progress: Progress | None = None
-) -> list[Outcome]:
+) -> list[BuildOutcome]:
     """Build what the requirement list lacks; outcomes per (requirement, Python).
 
     Under <root>/.build/lock (exit 75 when another build holds it). The run works
@@ -394,19 +320,19 @@ def build(
     from pyherd.lock import TreeLock
 
     progress = progress or Progress(enabled=False)
-    base = plan.root / WORK
+    base = plan.layout.build
     if dry_run:
         return Builder(plan, base / "dry-run", dry_run=True, progress=progress).run(jobs)
     base.mkdir(parents=True, exist_ok=True)
-    with TreeLock(base / "lock"):
+    with TreeLock(plan.layout.build_lock):
         for stale in base.glob("run-*"):  # left by a killed run
             shutil.rmtree(stale, ignore_errors=True)
         work = Path(tempfile.mkdtemp(prefix="run-", dir=base))
         try:
             outcomes = Builder(plan, work, dry_run=False, progress=progress).run(jobs)
             if (work / "logs").is_dir():
-                shutil.rmtree(base / "logs", ignore_errors=True)
-                (work / "logs").rename(base / "logs")
+                shutil.rmtree(plan.layout.build_logs, ignore_errors=True)
+                (work / "logs").rename(plan.layout.build_logs)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return outcomes

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
+from pyherd.errors import JobFailed
+
 COLUMNS = ("name", "version", "localversion", "build", "python", "abi", "platform", "arch")
 _WHEEL = re.compile(
     r"^(?P<name>[^-]+)-(?P<version>[^-]+)(?:-(?P<build>\d[^-]*))?"
@@ -17,8 +19,8 @@ _WHEEL = re.compile(
 )
 
 
-class BadWheelName(ValueError):
-    pass
+class BadWheelName(JobFailed):
+    """A file name that is not name-version-python-abi-platform.whl."""
 
 
 FIELDS = (

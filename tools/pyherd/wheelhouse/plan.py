@@ -16,16 +16,19 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 
 from pyherd.errors import ConfigError, Problem
+from pyherd.layout import UnsafePath, under
 from pyherd.model import SiteModel, literal
-from pyherd.site import Site, WheelPackage
+from pyherd.site import Site
 from pyherd.wheelhouse.catalog import normalize
-from pyherd.wheelhouse.index import LINKS, PIP, SIMPLE, Config
+from pyherd.wheelhouse.index import Config
+from pyherd.wheelhouse.layout import RESERVED, WheelhouseLayout
+from pyherd.wheelhouse.settings import WheelPackage
 
 PYPI = "https://pypi.org/simple"
 
 
-def plan_wheelhouse(site: Site) -> tuple[Path, Config]:
-    """The root and index config; ConfigError (exit 2) names each bad key."""
+def plan_wheelhouse(site: Site) -> tuple[WheelhouseLayout, Config]:
+    """The wheelhouse's layout and index config; ConfigError (exit 2) names each bad key."""
     w = site.wheelhouse
     if w is None:
         raise ConfigError(site.problem(("wheelhouse",), "the site declares no wheelhouse"))
@@ -34,7 +37,7 @@ def plan_wheelhouse(site: Site) -> tuple[Path, Config]:
         problems.append(
             site.problem(("wheelhouse", "archs"), "must include generic (pure-Python wheels)")
         )
-    for reserved in (SIMPLE, PIP, LINKS):
+    for reserved in RESERVED:
         if reserved in w.archs:
             problems.append(site.problem(("wheelhouse", "archs"), f"{reserved!r} is reserved"))
     if len(set(w.archs)) != len(w.archs):
@@ -52,7 +55,7 @@ def plan_wheelhouse(site: Site) -> tuple[Path, Config]:
     if problems:
         raise ConfigError(problems)
     archs = ("generic", *(a for a in w.archs if a != "generic"))
-    return Path(w.root), Config(archs, w.arch_variable, w.default_arch)
+    return WheelhouseLayout(Path(w.root)), Config(archs, w.arch_variable, w.default_arch)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class Wanted:
 
 @dataclass(frozen=True)
 class BuildPlan:
-    root: Path
+    layout: WheelhouseLayout
     config: Config
     build_arch: str
     local_tag: str | None
@@ -104,7 +107,7 @@ class BuildPlan:
 
 def plan_build(site: Site, model: SiteModel, sites_dir: Path, arch: str | None = None) -> BuildPlan:
     """Everything `wheels build` needs, checked; ConfigError lists every problem."""
-    root, config = plan_wheelhouse(site)
+    layout, config = plan_wheelhouse(site)
     w = site.wheelhouse
     assert w is not None
     problems: list[Problem] = []
@@ -130,11 +133,13 @@ def plan_build(site: Site, model: SiteModel, sites_dir: Path, arch: str | None =
                 )
             )
         seen[python.short] = python.origin
-    extras = sites_dir / site.name
+    extras = under(sites_dir, site.name)
     wanted: list[Wanted] = []
-    requirements = extras / w.requirements
     try:
+        requirements = under(extras, w.requirements)
         wanted = _requirements(requirements, problems)
+    except UnsafePath as exc:
+        problems.append(site.problem(("wheelhouse", "requirements"), str(exc)))
     except OSError as exc:
         problems.append(
             site.problem(
@@ -142,12 +147,15 @@ def plan_build(site: Site, model: SiteModel, sites_dir: Path, arch: str | None =
             )
         )
     pinned: dict[str, SpecifierSet] = {}
-    constraints = extras / w.constraints if w.constraints else None
-    if constraints is not None:
+    constraints = None
+    if w.constraints:
         try:
+            constraints = under(extras, w.constraints)
             for item in _requirements(constraints, problems):
                 spec = pinned.get(item.project, SpecifierSet())
                 pinned[item.project] = spec & item.requirement.specifier
+        except UnsafePath as exc:
+            problems.append(site.problem(("wheelhouse", "constraints"), str(exc)))
         except OSError as exc:
             problems.append(
                 site.problem(
@@ -163,7 +171,7 @@ def plan_build(site: Site, model: SiteModel, sites_dir: Path, arch: str | None =
     if problems:
         raise ConfigError(problems)
     return BuildPlan(
-        root=root,
+        layout=layout,
         config=config,
         build_arch=build_arch,
         local_tag=w.local_tag,

@@ -16,11 +16,12 @@ import re
 import zipfile
 from pathlib import Path
 
+from pyherd.errors import JobFailed
 from pyherd.wheelhouse.catalog import from_filename
 
 
-class RetagError(Exception):
-    pass
+class RetagError(JobFailed):
+    """The wheel cannot be given the local tag (its RECORD or METADATA is not as pip writes)."""
 
 
 def tagged_version(version: str, tag: str) -> str:

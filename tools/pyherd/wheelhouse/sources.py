@@ -22,13 +22,14 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from pyherd.errors import JobFailed
 from pyherd.wheelhouse.catalog import BadWheelName, covers, from_filename, normalize
 
 SDIST_SUFFIXES = (".tar.gz", ".zip")
 
 
-class SourceError(Exception):
-    pass
+class SourceError(JobFailed):
+    """A source cannot be read, or does not have what a requirement asks for."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,135 @@
+"""Stage 4, operations: each placed module's typed operations, in the order they load.
+
+Relations first (family, conflicts, the kind's own dependencies, `requires`,
+properties), then the kind's environment, the naming scheme's, the site's `env`
+blocks (module, then version), extensions, whatis, help and load messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pyherd import model as m
+from pyherd.build.kinds import KINDS
+from pyherd.build.naming import Names
+from pyherd.build.placing import Placed
+from pyherd.build.scope import Scope
+from pyherd.errors import suggest
+from pyherd.moduletools import having
+from pyherd.moduletools.base import needs
+from pyherd.site import EnvBlock
+from pyherd.yamlload import KeyPath
+
+
+def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op]) -> m.ModuleSpec:
+    named = placed.named
+    module, version = named.module, named.version
+    kind = KINDS[module.kind]
+    ops: list[m.Op] = []
+    if module.family:
+        ops.append(m.Family(module.family))
+    ops.extend(conflicts)
+    ops.extend(kind.relations(placed, scope))
+    ops.extend(_requires(scope, names, placed))
+    ops.extend(_properties(scope, placed))
+    ops.extend(kind.environment(placed, scope))
+    ops.extend(scope.scheme.ops(placed))
+    for block, where in ((module.env, named.base), (version and version.env, named.origin)):
+        if block:
+            ops.extend(env_ops(scope, block, placed.context, (*where, "env")))
+    extensions = {**module.extensions, **(version.extensions if version else {})}
+    if extensions:
+        ops.append(m.Extensions(tuple(sorted(extensions.items(), key=lambda kv: kv[0].lower()))))
+    ops.extend(m.Whatis(line) for line in module.whatis)
+    if module.help:
+        ops.append(m.Help(module.help))
+    for holder in (module, version):
+        if holder and holder.deprecated:
+            ops.append(m.LoadMessage(f"{named.full_name} is deprecated: {holder.deprecated}"))
+        if holder and holder.message:
+            ops.append(m.LoadMessage(holder.message))
+    for feature in dict.fromkeys(op.feature for op in ops if op.feature):
+        if not scope.tool.supports(feature):
+            scope.fail(named.base, needs(feature, having(feature)))
+    return m.ModuleSpec(
+        key=module.key,
+        full_name=named.full_name,
+        kind=module.kind,
+        version=named.vstring,
+        path=scope.scheme.path(named.full_name),
+        origin=named.origin,
+        prefix=placed.prefix,
+        ops=tuple(ops),
+    )
+
+
+def _requires(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:
+    named = placed.named
+    ops: list[m.Op] = []
+    for i, req in enumerate(named.module.requires):
+        path = (*named.base, "requires", i)
+        name = m.literal(scope.expand(req, placed.context, path))
+        if name is None:
+            scope.fail(path, "a module reference cannot read the environment")
+        elif name not in names.loadable:
+            scope.fail(path, f"unknown module {name!r}{suggest(name, names.loadable)}")
+        elif scope.tool.loads_one_per_short_name and (
+            m.short_name(names.loadable[name]) == named.short
+        ):
+            scope.fail(
+                path,
+                f"{names.loadable[name]!r} has the same name as this module; "
+                f"{scope.tool.title} would swap one for the other instead of loading both",
+            )
+        else:
+            ops.append(m.DependsOn(names.loadable[name]))
+    return ops
+
+
+def _properties(scope: Scope, placed: Placed) -> list[m.Op]:
+    named = placed.named
+    declared = scope.site.properties
+    ops: list[m.Op] = []
+    for prop, value in named.module.properties.items():
+        path = (*named.base, "properties", prop)
+        if not scope.tool.supports("properties"):
+            scope.fail(path, needs("properties", having("properties")))
+        elif value not in declared.get(prop, {}):
+            pairs = [f"{p}={v}" for p, vs in declared.items() for v in vs]
+            hint = suggest(f"{prop}={value}", pairs)
+            scope.fail(path, f"property {prop}={value} is not declared in lmod.properties{hint}")
+        else:
+            ops.append(m.Property(prop, value))
+    return ops
+
+
+def env_ops(
+    scope: Scope, block: EnvBlock, context: Mapping[str, m.Value], path: KeyPath
+) -> list[m.Op]:
+    """The operations of one `env` block, in the order of its keys."""
+
+    def expand(text: str, where: KeyPath) -> m.Value:
+        return scope.expand(text, context, (*path, *where))
+
+    ops: list[m.Op] = []
+    for name, value in block.set.items():
+        ops.append(m.SetEnv(name, expand(value, ("set", name))))
+    ops.extend(m.UnsetEnv(name) for name in block.unset)
+    for op_type, table, label in (
+        (m.PrependPath, block.prepend, "prepend"),
+        (m.AppendPath, block.append, "append"),
+    ):
+        for name, values in table.items():
+            # Lmod and modulecmd both put the last prepended entry first; keep the site
+            # file's order by prepending in reverse.
+            ordered = reversed(values) if op_type is m.PrependPath else values
+            ops.extend(op_type(name, expand(value, (label, name))) for value in ordered)
+    for name, value in block.aliases.items():
+        for rule in scope.tool.alias_rules:
+            if rule.matches(value):
+                scope.fail((*path, "aliases", name), rule.message)
+        ops.append(m.Alias(name, expand(value, ("aliases", name))))
+    ops.extend(m.ShellFunction(name, body) for name, body in block.functions.items())
+    for i, script in enumerate(block.source):
+        ops.append(m.SourceScript("bash", expand(script, ("source", i))))
+    return ops

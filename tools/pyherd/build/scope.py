@@ -1,0 +1,42 @@
+"""What every build stage reads (the site, its tool, language and scheme) and where
+problems go: each stage reports through `fail`, and the build raises them all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pyherd import model as m
+from pyherd.build.schemes import SCHEMES, NamingScheme
+from pyherd.errors import Problem
+from pyherd.moduletools import Language, ModuleTool, language, tool
+from pyherd.site import Site
+from pyherd.yamlload import KeyPath
+
+
+@dataclass
+class Scope:
+    site: Site
+    tool: ModuleTool
+    language: Language
+    scheme: NamingScheme
+    problems: list[Problem] = field(default_factory=list)
+    vars: dict[str, m.Value] = field(default_factory=dict)  # the site's vars, expanded
+
+    @classmethod
+    def of(cls, site: Site) -> Scope:
+        scope = cls(site, tool(site.module_tool), language(site.syntax), SCHEMES[site.naming])
+        for key, var in site.vars.items():
+            scope.vars[key] = scope.expand(var, {}, ("vars", key))
+        return scope
+
+    def fail(self, path: KeyPath, message: str) -> None:
+        self.problems.append(self.site.problem(path, message))
+
+    def expand(self, text: str, context: Mapping[str, m.Value], path: KeyPath) -> m.Value:
+        """`text` with its placeholders filled; an unknown one is a problem at `path`."""
+        try:
+            return m.expand(text, context)
+        except m.PlaceholderError as exc:
+            self.fail(path, str(exc))
+            return (text,)

@@ -1,0 +1,28 @@
+"""Run the builder's stages in order: a Site in, its SiteModel out, or every problem."""
+
+from __future__ import annotations
+
+from pyherd import model as m
+from pyherd.build.naming import name_modules
+from pyherd.build.operations import module_spec
+from pyherd.build.placing import place_modules
+from pyherd.build.relations import conflicts, rc_files
+from pyherd.build.scope import Scope
+from pyherd.errors import ConfigError, unique
+from pyherd.site import Site
+
+
+def build_site(site: Site) -> m.SiteModel:
+    """The site's modules, rc files and shared files; ConfigError lists every problem."""
+    scope = Scope.of(site)
+    names = name_modules(scope)
+    placed = place_modules(scope, names)
+    relations = conflicts(scope, names)
+    specs = tuple(
+        module_spec(scope, names, one, relations.per_module.get(one.named.full_name, []))
+        for one in placed
+    )
+    rcs = rc_files(scope, names)
+    if scope.problems:
+        raise ConfigError(unique(scope.problems))
+    return m.SiteModel(modules=specs, rcs=rcs, shared=relations.shared, subdir=scope.scheme.subdir)

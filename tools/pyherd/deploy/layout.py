@@ -1,0 +1,58 @@
+"""Where a deploy keeps a target's releases on a host, beside the path users name.
+
+For a target T (the path users' MODULEPATH names):
+  T                           symlink -> .T.pyherd/releases/<id>
+  .T.pyherd/releases/<id>/    the files (unchanged ones hard-linked between releases)
+  .T.pyherd/manifests/<id>    what pyherd put in that release (sha256sum format)
+  .T.pyherd/incoming/         uploads
+  .T.pyherd/lock              flock while swapping
+  .T.pyherd-link              the new link, renamed over T
+Every path here is a POSIX path on the host; scripts.py quotes each one.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReleaseStore:
+    target: str  # absolute, as the site file says it
+
+    @property
+    def parent(self) -> str:
+        return posixpath.dirname(self.target.rstrip("/")) or "/"
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.target.rstrip("/"))
+
+    @property
+    def dir(self) -> str:
+        return posixpath.join(self.parent, f".{self.name}.pyherd")
+
+    @property
+    def releases(self) -> str:
+        return posixpath.join(self.dir, "releases")
+
+    @property
+    def manifests(self) -> str:
+        return posixpath.join(self.dir, "manifests")
+
+    @property
+    def incoming(self) -> str:
+        return posixpath.join(self.dir, "incoming")
+
+    @property
+    def lock(self) -> str:
+        return posixpath.join(self.dir, "lock")
+
+    @property
+    def link_temp(self) -> str:
+        return posixpath.join(self.parent, f".{self.name}.pyherd-link")
+
+    @property
+    def link_prefix(self) -> str:
+        """What the link holds before the release id: relative, valid wherever T is mounted."""
+        return f".{self.name}.pyherd/releases/"

@@ -1,0 +1,96 @@
+"""Where a site's rendered files go under the output root, and the rule every layout keeps.
+
+Layouts hand out every path pyherd reads, writes, links or deletes: this site layout
+(the tree users `module use`, and what goes beside it under etc/<site>/), a conda
+tree's (pyherd.conda.layout), a wheelhouse's (pyherd.wheelhouse.layout) and a
+deploy target's (pyherd.deploy.layout). Each joins paths from components checked
+lexically, without looking at the disk: none may be empty, `.` or `..`, or hold a
+NUL or a newline, so a name from a site file cannot leave the layout's root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyherd.errors import ConfigError
+
+
+class UnsafePath(ConfigError):
+    """A path component that would leave its root (bad input: nothing is written)."""
+
+
+def join(*parts: str) -> str:
+    """The relative path of `parts` ('a/b' splits into two); UnsafePath for a bad component."""
+    components: list[str] = []
+    for part in parts:
+        for component in part.split("/"):
+            if component in ("", ".", "..") or "\0" in component or "\n" in component:
+                raise UnsafePath(
+                    f"{'/'.join(parts)!r}: a path component may not be empty, '.' or '..', "
+                    f"or hold a NUL or a newline (pyherd writes only inside its root)"
+                )
+            components.append(component)
+    return "/".join(components)
+
+
+def under(root: Path, *parts: str) -> Path:
+    """`root` joined with `parts`, which may not leave it."""
+    return root / join(*parts)
+
+
+MANIFEST = "manifest.txt"
+RENDER_STATE = ".render-state.json"
+
+
+@dataclass(frozen=True)
+class SiteLayout:
+    """A site's files, relative to the output root (`modulefiles/` by default):
+    `<site>/` the tree users `module use`, `etc/<site>/` its configs and manifest."""
+
+    site: str
+
+    def __post_init__(self) -> None:
+        join(self.site)
+
+    @property
+    def tree(self) -> str:
+        return self.site
+
+    def in_tree(self, *parts: str) -> str:
+        return join(self.site, *parts)
+
+    def modulepath(self, subdir: str) -> str:
+        """The directory users `module use` (the naming scheme's subdirectory, if any)."""
+        return self.in_tree(subdir) if subdir else self.site
+
+    def module_file(self, path: str, extension: str) -> str:
+        return join(self.site, path + extension)
+
+    @property
+    def config_dir(self) -> str:
+        return join("etc", self.site)
+
+    def config(self, *parts: str) -> str:
+        return join("etc", self.site, *parts)
+
+    @property
+    def manifest(self) -> str:
+        """What pyherd wrote for this site: it removes only these."""
+        return self.config(MANIFEST)
+
+    @property
+    def render_state(self) -> str:
+        """The last render's fingerprint (local, never committed)."""
+        return self.config(RENDER_STATE)
+
+    def condarc(self, tree: str) -> str:
+        """A tree's .condarc, committed for review."""
+        return self.config("conda", f"{tree}.condarc")
+
+    def local(self, rel: str) -> tuple[str, str] | None:
+        """('tree' | 'config', path inside it) for a path of this layout, else None."""
+        for label, top in (("tree", self.tree), ("config", self.config_dir)):
+            if rel.startswith(f"{top}/"):
+                return label, rel[len(top) + 1 :]
+        return None

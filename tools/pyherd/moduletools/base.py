@@ -1,0 +1,113 @@
+"""What a module tool plug-in declares: its languages, capabilities, files, rules and runner.
+
+A `Language` is how modulefiles are spelled (Lua, Tcl): file extension, template
+directory, quoting, and the rc files that hold defaults, aliases and hidden names. A
+`ModuleTool` is what loads them (Lmod, Environment Modules): the languages it reads
+(the first is a site's default), what it can do, the configuration files it needs
+beside the tree, the values it cannot take, and how to run it for lint and tests.
+Build, render, lint and show ask these; none of them tests a tool's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from pyherd.layout import SiteLayout
+    from pyherd.model import ModuleRc, Op, Value
+    from pyherd.moduletools.runner import Ran, Runner
+    from pyherd.site import Site
+
+# What a tool can do; an operation needing a feature a tool lacks is refused by the builder.
+FEATURES = ("properties", "family", "source_sh", "hidden")
+
+
+class Language:
+    """How modulefiles of one language are spelled."""
+
+    name: ClassVar[str]  # what `syntax:` says: lua, tcl
+    extension: ClassVar[str]  # of a modulefile: ".lua", ""
+    templates: ClassVar[str]  # template directory: lmod, tcl
+    # what it can spell beyond the basics: "shared_files", a hidden file modules source
+    # (one conflict line for a whole set)
+    features: ClassVar[frozenset[str]] = frozenset()
+
+    def quote(self, value: Value | str) -> str:
+        raise NotImplementedError
+
+    def filters(self) -> dict[str, Callable[..., str]]:
+        """The Jinja2 filters its templates quote with: at least one named after it."""
+        return {self.name: self.quote}
+
+    def spells(self, op: type[Op]) -> bool:
+        """Whether this language has a way to write `op` (its ops template has the macro)."""
+        return op.language_feature is None or op.language_feature in self.features
+
+    @property
+    def module_template(self) -> str:
+        return f"{self.templates}/module.{self.name}.j2"
+
+    @property
+    def ops_template(self) -> str:
+        """One macro per operation kind (tests hold every kind to it)."""
+        return f"{self.templates}/ops.{self.name}.j2"
+
+    @property
+    def shared_template(self) -> str:
+        return f"{self.templates}/conflicts.{self.name}.j2"
+
+    def rc_file(self, rc: ModuleRc) -> tuple[str, str]:
+        """The file in the module's directory that holds `rc`, and its template."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A value the tool mangles, refused with what it does: (pattern, message)."""
+
+    pattern: str
+    message: str
+
+    def matches(self, value: str) -> bool:
+        return re.search(self.pattern, value) is not None
+
+
+class ModuleTool:
+    """A module tool: Lmod, Environment Modules."""
+
+    name: ClassVar[str]  # what `module_tool:` says
+    title: ClassVar[str]  # in messages: Lmod
+    languages: ClassVar[tuple[str, ...]]  # it reads these; the first is a site's default
+    features: ClassVar[frozenset[str]]
+    alias_rules: ClassVar[tuple[Rule, ...]] = ()
+    loads_one_per_short_name: ClassVar[bool] = False  # python/3.11 swaps out python/3.10
+
+    def config_files(self, site: Site) -> dict[str, str]:
+        """Files it needs beside the tree (under etc/<site>/): name -> template."""
+        return {}
+
+    def tool_env(self, layout: SiteLayout, out_root: Path) -> dict[str, str]:
+        """Variables the tool needs to read this site's rendered tree (lint, tests)."""
+        return {}
+
+    def runner(self, required: bool = True) -> Runner | None:
+        """A bash with a working `module` for this tool; JobFailed (or None) when absent."""
+        raise NotImplementedError
+
+    def check_syntax(self, tree: Path, env: dict[str, str]) -> Ran:
+        """The tool's own syntax check over a whole tree."""
+        raise NotImplementedError
+
+    def supports(self, feature: str) -> bool:
+        return feature in self.features
+
+
+def needs(feature: str, tools: list[ModuleTool], label: str | None = None) -> str:
+    """'properties need Lmod (module_tool: lmod)': which tools have a feature."""
+    titles = " or ".join(t.title for t in tools)
+    choices = " | ".join(t.name for t in tools)
+    return f"{label or feature} need {titles} (module_tool: {choices})"

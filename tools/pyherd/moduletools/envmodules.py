@@ -1,0 +1,85 @@
+"""Environment Modules (modulecmd.tcl) and Tcl modulefiles.
+
+Tcl keeps defaults in `.version` (or `.modulerc` when there are aliases or hidden
+versions), can hold a conflict set's line in one hidden file its members source,
+and lists extensions as a whatis line. Its `module lint` needs Nagelfar, which
+Debian and PyPI lack, so the syntax check is Lmod's, which reads Tcl too.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shlex
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyherd.errors import JobFailed
+from pyherd.moduletools import lmod
+from pyherd.moduletools.base import Language, ModuleTool
+from pyherd.moduletools.runner import Ran, Runner
+from pyherd.syntax import tcl, tcl_alias
+
+if TYPE_CHECKING:
+    from pyherd.model import ModuleRc, Value
+
+MODULECMD_CANDIDATES = (
+    "/usr/lib/x86_64-linux-gnu/modulecmd.tcl",
+    "/usr/share/modules/libexec/modulecmd.tcl",
+    ".cache/environment-modules/usr/lib/*/modulecmd.tcl",
+)
+
+
+class Tcl(Language):
+    name = "tcl"
+    extension = ""
+    templates = "tcl"
+    features = frozenset({"shared_files"})
+
+    def quote(self, value: Value | str) -> str:
+        return tcl(value)
+
+    def filters(self) -> dict[str, Callable[..., str]]:
+        return {"tcl": tcl, "tcl_alias": tcl_alias}
+
+    def rc_file(self, rc: ModuleRc) -> tuple[str, str]:
+        if rc.aliases or rc.hidden:
+            return ".modulerc", "tcl/modulerc.tcl.j2"
+        return ".version", "tcl/version.tcl.j2"
+
+
+class EnvironmentModules(ModuleTool):
+    name = "environment-modules"
+    title = "Environment Modules"
+    languages = ("tcl",)
+    features = frozenset({"family", "source_sh", "hidden"})
+
+    def runner(self, required: bool = True) -> Runner | None:
+        candidates = [os.environ.get("PYHERD_MODULECMD_TCL", "")]
+        for pattern in MODULECMD_CANDIDATES:
+            candidates.extend(sorted(glob.glob(pattern)))
+        for candidate in candidates:
+            if candidate and Path(candidate).is_file() and shutil.which("tclsh"):
+                command = str(Path(candidate).resolve())
+                home = Path(command).parents[2] / "share" / "modules"
+                cmd = f"tclsh {shlex.quote(command)}"
+                init = (
+                    f"export MODULESHOME={shlex.quote(str(home))}\n"
+                    f'module() {{ local _out; _out="$({cmd} bash "$@")" || true; eval "$_out"; }}'
+                )
+                return Runner(self.name, command, init)
+        if required:
+            raise JobFailed(
+                "Environment Modules' modulecmd.tcl not found: set PYHERD_MODULECMD_TCL "
+                "(make test-tools unpacks one into .cache/)"
+            )
+        return None
+
+    def check_syntax(self, tree: Path, env: dict[str, str]) -> Ran:
+        return lmod.TOOL.check_syntax(tree, env)
+
+
+TCL = Tcl()
+TOOL = EnvironmentModules()

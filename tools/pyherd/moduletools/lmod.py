@@ -1,0 +1,98 @@
+"""Lmod and its Lua modulefiles: the site's `lmod:` keys, the lmodrc.lua, the runner.
+
+Lmod reads Lua (and Tcl, through its translator); it loads one module per short
+name, so a dependency on another version of the same name would swap one out; it
+drops a trailing ';' from aliases; property tags need the site's lmodrc.lua.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyherd import names
+from pyherd.errors import JobFailed
+from pyherd.moduletools.base import Language, ModuleTool, Rule
+from pyherd.moduletools.runner import Ran, Runner
+from pyherd.schema import LINE, MapOf, Record, Str, sitekey
+from pyherd.syntax import lua
+
+if TYPE_CHECKING:
+    from pyherd.layout import SiteLayout
+    from pyherd.model import ModuleRc, Value
+    from pyherd.site import Site
+
+LMOD_DEFAULT = "/usr/share/lmod/lmod/libexec/lmod"
+LMODRC = "lmodrc.lua"  # beside the tree: point LMOD_RC at it for property tags
+
+
+@dataclass(frozen=True, kw_only=True)
+class PropertyValue:
+    short: str = sitekey(LINE, "the short tag avail shows: (t)", required=True)
+    long: str = sitekey(LINE, "the long tag (default: short)", default="")
+    color: str = sitekey(Str(grammar=names.WORD), "the colour avail uses", default="blue")
+    doc: str = sitekey(LINE, "the legend avail prints", required=True)
+
+    def __post_init__(self) -> None:
+        if not self.long:
+            object.__setattr__(self, "long", self.short)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LmodSettings:
+    properties: dict[str, dict[str, PropertyValue]] = sitekey(
+        MapOf(MapOf(Record(PropertyValue))),
+        "property names and values for the site lmodrc.lua",
+        factory=dict,
+    )
+
+
+class Lua(Language):
+    name = "lua"
+    extension = ".lua"
+    templates = "lmod"
+
+    def quote(self, value: Value | str) -> str:
+        return lua(value)
+
+    def rc_file(self, rc: ModuleRc) -> tuple[str, str]:
+        return ".modulerc.lua", "lmod/modulerc.lua.j2"
+
+
+class Lmod(ModuleTool):
+    name = "lmod"
+    title = "Lmod"
+    languages = ("lua", "tcl")
+    features = frozenset({"properties", "family", "source_sh", "hidden"})
+    alias_rules = (Rule(r";\s*$", "Lmod drops a trailing ';' from aliases"),)
+    loads_one_per_short_name = True
+
+    def config_files(self, site: Site) -> dict[str, str]:
+        return {LMODRC: "lmod/lmodrc.lua.j2"} if site.properties else {}
+
+    def tool_env(self, layout: SiteLayout, out_root: Path) -> dict[str, str]:
+        lmodrc = out_root / layout.config(LMODRC)
+        return {"LMOD_RC": str(lmodrc.resolve())} if lmodrc.is_file() else {}
+
+    def runner(self, required: bool = True) -> Runner | None:
+        command = os.environ.get("LMOD_CMD", LMOD_DEFAULT)
+        if Path(command).is_file():
+            init = Path(command).resolve().parent.parent / "init" / "bash"
+            return Runner(self.name, command, f"source {shlex.quote(str(init))}")
+        if required:
+            raise JobFailed(f"Lmod not found at {command} (apt-get install lmod, or set LMOD_CMD)")
+        return None
+
+    def check_syntax(self, tree: Path, env: dict[str, str]) -> Ran:
+        """Lmod's check_module_tree_syntax: evaluates every Lua and Tcl file of the tree."""
+        runner = self.runner()
+        assert runner is not None
+        checker = Path(runner.command).resolve().parent / "check_module_tree_syntax"
+        return runner.run(f"{shlex.quote(str(checker))} {shlex.quote(str(tree))}", [tree], env)
+
+
+LUA = Lua()
+TOOL = Lmod()

@@ -1,0 +1,103 @@
+"""Read a wheel for the index: a readable zip whose METADATA names the same project and
+version as its file name, with its sha256 and Requires-Python. Many wheels are read on
+every CPU (a full index of a large wheelhouse)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from pyherd.errors import JobFailed
+from pyherd.wheelhouse.catalog import BadWheelName, Row, from_filename, normalize
+
+
+class BadWheel(JobFailed):
+    """A wheel that cannot be indexed: the index run fails and the previous index stays."""
+
+
+def read_wheel(path: Path, arch: str) -> Row:
+    """The wheel's row, after checking it is a readable zip whose METADATA matches its name."""
+    try:
+        named = from_filename(path.name, arch)
+    except BadWheelName as exc:
+        raise BadWheel(f"{path}: {exc}") from None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            metadata = next(
+                (
+                    n
+                    for n in zf.namelist()
+                    if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+                ),
+                None,
+            )
+            if metadata is None:
+                raise BadWheel(f"{path}: no *.dist-info/METADATA inside: not a wheel")
+            headers = _headers(zf.read(metadata).decode("utf-8", "replace"))
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise BadWheel(f"{path}: corrupt or unreadable: {exc}") from None
+    meta_name, meta_version = headers.get("Name", ""), headers.get("Version", "")
+    if normalize(meta_name) != normalize(named.name):
+        raise BadWheel(
+            f"{path}: METADATA names project {meta_name!r}, the file name {named.name!r}"
+        )
+    try:
+        same = Version(meta_version) == Version(
+            named.version + (f"+{named.localversion}" if named.localversion else "")
+        )
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise BadWheel(
+            f"{path}: METADATA says version {meta_version!r}, the file name "
+            f"{named.version}{'+' + named.localversion if named.localversion else ''!s}"
+        )
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return named._replace(
+        name=meta_name,
+        requires_python=(headers.get("Requires-Python") or "").strip(),
+        sha256=digest.hexdigest(),
+    )
+
+
+def _headers(text: str) -> dict[str, str]:
+    """The first Name, Version and Requires-Python of a METADATA header block."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line:
+            break  # the body (description) starts
+        key, sep, value = line.partition(":")
+        if sep and key in ("Name", "Version", "Requires-Python") and key not in found:
+            found[key] = value.strip()
+    return found
+
+
+def read_many(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    """read_wheel over (path, arch) pairs: (True, row line) or (False, the problem)."""
+    out = []
+    for path, arch in jobs:
+        try:
+            out.append((True, read_wheel(Path(path), arch).line()))
+        except BadWheel as exc:
+            out.append((False, str(exc)))
+    return out
+
+
+def read_all(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    """The same, on every CPU when there are many (a full index of a big wheelhouse)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < 500 or workers < 2:
+        return read_many(jobs)
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = 250
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [item for chunk in pool.map(read_many, chunks) for item in chunk]
