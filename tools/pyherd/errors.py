@@ -9,7 +9,7 @@ these three.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -17,9 +17,9 @@ EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 75
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input, located at file:line and a key path."""
+class Problem(NamedTuple):
+    """One thing wrong with an input, located at file:line and a key path (a plain tuple:
+    avail_wheels imports this module on every call)."""
 
     file: str
     line: int | None

@@ -10,7 +10,6 @@ NUL or a newline, so a name from a site file cannot leave the layout's root.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pyherd.errors import ConfigError
@@ -43,15 +42,18 @@ MANIFEST = "manifest.txt"
 RENDER_STATE = ".render-state.json"
 
 
-@dataclass(frozen=True)
 class SiteLayout:
     """A site's files, relative to the output root (`modulefiles/` by default):
     `<site>/` the tree users `module use`, `etc/<site>/` its configs and manifest."""
 
-    site: str
+    __slots__ = ("site",)
 
-    def __post_init__(self) -> None:
-        join(self.site)
+    def __init__(self, site: str):
+        join(site)  # one component: a site named '..' cannot put its tree beside the root
+        self.site = site
+
+    def __repr__(self) -> str:
+        return f"SiteLayout({self.site!r})"
 
     @property
     def tree(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar, TypeVar
 
 from pyherd.errors import ConfigError, suggest
@@ -218,6 +219,15 @@ class LoadMessage(Op):
 RELATIONS = (Family, Conflict, IncludeShared, DependsOn, Property)
 ENVIRONMENT = (SetEnv, UnsetEnv, PrependPath, AppendPath, Alias, ShellFunction, SourceScript)
 OPS: tuple[type[Op], ...] = (*RELATIONS, *ENVIRONMENT, Extensions, Whatis, Help, LoadMessage)
+# the template block that spells each kind (module.*.j2)
+BLOCKS: dict[type[Op], str] = {
+    **dict.fromkeys(RELATIONS, "relations"),
+    **dict.fromkeys(ENVIRONMENT, "environment"),
+    Extensions: "extensions",
+    Whatis: "whatis",
+    Help: "help",
+    LoadMessage: "messages",
+}
 OpT = TypeVar("OpT", bound=Op)
 
 
@@ -248,20 +258,22 @@ class ModuleSpec:
     def name(self) -> str:
         return short_name(self.full_name)
 
-    def of(self, *kinds: str) -> list[Op]:
-        """The operations of these kinds, in order (what a template block spells)."""
-        return [op for op in self.ops if op.kind in kinds]
-
-    def _typed(self, cls: type[OpT]) -> list[OpT]:
-        return [op for op in self.ops if isinstance(op, cls)]
+    @cached_property
+    def blocks(self) -> dict[str, list[Op]]:
+        """The operations by the template block that spells them, in order: help, whatis,
+        relations, environment, extensions, messages (one pass, once per module)."""
+        out: dict[str, list[Op]] = {block: [] for block in BLOCKS.values()}
+        for op in self.ops:
+            out[BLOCKS[type(op)]].append(op)
+        return out
 
     @property
     def relations(self) -> list[Op]:
-        return [op for op in self.ops if isinstance(op, RELATIONS)]
+        return self.blocks["relations"]
 
     @property
     def environment(self) -> list[Op]:
-        return [op for op in self.ops if isinstance(op, ENVIRONMENT)]
+        return self.blocks["environment"]
 
     @property
     def whatis(self) -> list[str]:
@@ -279,6 +291,9 @@ class ModuleSpec:
     @property
     def messages(self) -> list[str]:
         return [op.text for op in self._typed(LoadMessage)]
+
+    def _typed(self, cls: type[OpT]) -> list[OpT]:
+        return [op for op in self.ops if isinstance(op, cls)]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pyherd import model as m
 from pyherd.conda.layout import current_value
 from pyherd.errors import suggest
 from pyherd.names import python_version_problem
-from pyherd.wheelhouse.layout import WheelhouseLayout
+from pyherd.wheelhouse import layout as wl
 
 if TYPE_CHECKING:
     from pyherd.build.naming import Named
@@ -112,12 +112,13 @@ def _wheelhouse(placed: Placed, site: Site) -> list[m.Op]:
     variables, which leave a user's own uv.toml in force); avail_wheels finds it all."""
     w = site.wheelhouse
     assert w is not None
-    layout = WheelhouseLayout(Path(w.root))
+    root = Path(w.root)
     arch = m.EnvRef(w.arch_variable, w.default_arch)
-    index = layout.index_url_value(arch)
+    # the node's arch is read when the module loads: <root>/pip/<arch>.conf, simple/<arch>/
+    index = m.normalize([(root / wl.SIMPLE).as_uri() + "/", arch, "/"])
     ops: list[m.Op] = [
-        m.SetEnv("PIP_CONFIG_FILE", layout.pip_conf_value(arch)),
-        m.SetEnv("PYHERD_WHEELHOUSE", (str(layout.root),)),
+        m.SetEnv("PIP_CONFIG_FILE", m.normalize([f"{root}/{wl.PIP}/", arch, ".conf"])),
+        m.SetEnv("PYHERD_WHEELHOUSE", (str(root),)),
     ]
     # uv: the wheelhouse first, then the site's other indexes (the first of them replacing
     # uv's default, PyPI); none: the wheelhouse alone, as pip.conf says

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +58,9 @@ class Lua(Language):
 
     def quote(self, value: Value | str) -> str:
         return lua(value)
+
+    def filters(self) -> dict[str, Callable[..., str]]:
+        return {"lua": lua}
 
     def rc_file(self, rc: ModuleRc) -> tuple[str, str]:
         return ".modulerc.lua", "lmod/modulerc.lua.j2"

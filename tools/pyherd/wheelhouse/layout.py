@@ -14,10 +14,8 @@ Components are checked by pyherd.layout.join (arch and project names cannot clim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from pyherd import model as m
 from pyherd.layout import join
 
 SIMPLE = "simple"
@@ -71,9 +69,16 @@ def pip_conf(arch: str) -> str:
     return join(PIP, f"{arch}.conf")
 
 
-@dataclass(frozen=True)
 class WheelhouseLayout:
-    root: Path
+    """Paths under one wheelhouse root (a plain class: avail_wheels imports it every call)."""
+
+    __slots__ = ("root",)
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"WheelhouseLayout({str(self.root)!r})"
 
     def path(self, rel: str) -> Path:
         return self.root / join(rel)
@@ -103,10 +108,3 @@ class WheelhouseLayout:
     @property
     def build_logs(self) -> Path:
         return self.build / "logs"
-
-    # What the python modules set: the arch is the node's, read when the module loads.
-    def pip_conf_value(self, arch: m.Part) -> m.Value:
-        return m.normalize([f"{self.root}/{PIP}/", arch, ".conf"])
-
-    def index_url_value(self, arch: m.Part) -> m.Value:
-        return m.normalize([(self.root / SIMPLE).as_uri() + "/", arch, "/"])
