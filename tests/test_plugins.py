@@ -12,10 +12,13 @@ import pytest
 import pyherd
 from conftest import ROOT, make_sites, render_sites, run_pyherd
 from pyherd import model as m
-from pyherd.errors import PyherdError
+from pyherd.build.stages import build_site
+from pyherd.errors import ConfigError, PyherdError
 from pyherd.moduletools import LANGUAGES, TOOLS
+from pyherd.moduletools.envmodules import EnvironmentModules
 from pyherd.render import environment, render_site
 from pyherd.site import Site
+from pyherd.sitefiles import load_site
 
 EVERY_OP = (
     m.Family("fam"),
@@ -107,3 +110,36 @@ def test_every_error_pyherd_defines_carries_an_exit_code():
                 elif cls.exit_code not in (1, 2, 75):
                     loose.append(f"{name}.{cls.__name__}: exit {cls.exit_code}")
     assert loose == []
+
+
+def test_a_third_tool_is_one_plugin_registered_by_name(tmp_path, monkeypatch, modulecmd):
+    """A tool registered by name is at once a valid `module_tool`: sites using it validate,
+    build and render in its language, and what it cannot do is refused by name."""
+
+    class Classic(EnvironmentModules):  # Tcl like Environment Modules, but without family
+        name = "classic"
+        title = "Classic Modules"
+        features = frozenset({"source_sh", "hidden"})
+
+    monkeypatch.setitem(TOOLS, "classic", Classic())
+    monkeypatch.chdir(tmp_path)  # messages name sites/ as the admin's shell would
+    sites = make_sites(
+        tmp_path,
+        c="module_tool: classic\nmodules:\n  tool:\n    prefix: /opt/tool\n"
+        "    env: {set: {TOOL_HOME: '{prefix}'}}\n    versions: ['1']\n",
+        d="module_tool: classic\nmodules:\n  tool:\n    family: tools\n    versions: ['1']\n",
+    )
+    site = load_site(sites, "c")
+    assert site.syntax == "tcl"
+    files = render_site(site, build_site(site), ROOT / "templates")
+    for rel, text in files.items():
+        (tmp_path / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / rel).write_text(text)
+    result = modulecmd.run("module load tool && echo $TOOL_HOME", [tmp_path / "out/c"])
+    assert result.stdout == "/opt/tool\n", result.stderr
+    with pytest.raises(ConfigError) as refused:
+        build_site(load_site(sites, "d"))
+    assert str(refused.value) == (
+        "sites/d.yaml:3: modules.tool: a family needs Lmod or Environment Modules "
+        "(module_tool: lmod | environment-modules)"
+    )

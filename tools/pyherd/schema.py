@@ -11,7 +11,7 @@ for `pyherd schema`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +66,7 @@ def _scalar_text(value: Any, path: KeyPath, ctx: Context) -> str | None:
 
 @dataclass
 class Str(Type):
-    choices: tuple[str, ...] = ()
+    choices: Collection[str] = ()  # a registry's keys stay live: a plug-in added is a choice
     grammar: Grammar | None = None
     allow_newline: bool = True
     validator: Callable[[str], str | None] | None = None  # returns the problem, if any

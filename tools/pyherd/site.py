@@ -101,7 +101,7 @@ class VersionDef:
 class ModuleDef:
     key: str = from_key()
     kind: str = sitekey(
-        Str(choices=tuple(KINDS)),
+        Str(choices=KINDS.keys()),
         "; ".join(f"{kind.name}: {kind.summary}" for kind in KINDS.values()),
         default="generic",
     )
@@ -192,13 +192,13 @@ class Site:
     )
     description: str = sitekey(LINE, "one line naming the site", default="")
     module_tool: str = sitekey(
-        Str(choices=tuple(TOOLS)), "the module tool of the site", required=True
+        Str(choices=TOOLS.keys()), "the module tool of the site", required=True
     )
     syntax: str = sitekey(
-        Str(choices=tuple(LANGUAGES)), f"modulefile language (default: {_default_languages()})"
+        Str(choices=LANGUAGES.keys()), f"modulefile language (default: {_default_languages()})"
     )
     naming: str = sitekey(
-        Str(choices=tuple(SCHEMES)),
+        Str(choices=SCHEMES.keys()),
         "naming scheme: " + "; ".join(scheme.summary for scheme in SCHEMES.values()),
         default="flat",
     )

@@ -1,8 +1,10 @@
-"""The autoupdate job as cron and systemd see it: its command line, quoted for each.
+"""The autoupdate job as cron and systemd see it: who runs it, where, with which command
+line, quoted for each.
 
-cron hands the line to /bin/sh, where `%` means newline; systemd splits ExecStart
-itself, expands `%` specifiers and `$` variables. One list of words is quoted for
-each, so a path with a space, quote or `%` reaches pyherd as written.
+The job is this pyherd run from this directory as the owner of the conda root. cron
+hands the line to /bin/sh, where `%` means newline; systemd splits ExecStart itself,
+expands `%` specifiers and `$` variables. One list of words is quoted for each, so a
+path with a space, quote or `%` reaches pyherd as written.
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from pyherd.build.naming import Names
 from pyherd.build.placing import Placed
 from pyherd.build.scope import Scope
 from pyherd.errors import suggest
-from pyherd.moduletools import having
-from pyherd.moduletools.base import needs
+from pyherd.moduletools import refusal
 from pyherd.site import EnvBlock
 from pyherd.yamlload import KeyPath
 
@@ -48,9 +47,9 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
             ops.append(m.LoadMessage(f"{named.full_name} is deprecated: {holder.deprecated}"))
         if holder and holder.message:
             ops.append(m.LoadMessage(holder.message))
-    for feature in dict.fromkeys(op.feature for op in ops if op.feature):
-        if not scope.tool.supports(feature):
-            scope.fail(named.base, needs(feature, having(feature)))
+    if scope.lacks:  # an operation the site's tool cannot do (Lmod can do them all)
+        for feature in dict.fromkeys(op.feature for op in ops if op.feature in scope.lacks):
+            scope.fail(named.base, refusal(feature))
     return m.ModuleSpec(
         key=module.key,
         full_name=named.full_name,
@@ -93,7 +92,7 @@ def _properties(scope: Scope, placed: Placed) -> list[m.Op]:
     for prop, value in named.module.properties.items():
         path = (*named.base, "properties", prop)
         if not scope.tool.supports("properties"):
-            scope.fail(path, needs("properties", having("properties")))
+            scope.fail(path, refusal("properties"))
         elif value not in declared.get(prop, {}):
             pairs = [f"{p}={v}" for p, vs in declared.items() for v in vs]
             hint = suggest(f"{prop}={value}", pairs)

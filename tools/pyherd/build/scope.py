@@ -10,6 +10,7 @@ from pyherd import model as m
 from pyherd.build.schemes import SCHEMES, NamingScheme
 from pyherd.errors import Problem
 from pyherd.moduletools import Language, ModuleTool, language, tool
+from pyherd.moduletools.base import FEATURES
 from pyherd.site import Site
 from pyherd.yamlload import KeyPath
 
@@ -22,10 +23,12 @@ class Scope:
     scheme: NamingScheme
     problems: list[Problem] = field(default_factory=list)
     vars: dict[str, m.Value] = field(default_factory=dict)  # the site's vars, expanded
+    lacks: frozenset[str] = frozenset()  # the features (moduletools.base) its tool lacks
 
     @classmethod
     def of(cls, site: Site) -> Scope:
         scope = cls(site, tool(site.module_tool), language(site.syntax), SCHEMES[site.naming])
+        scope.lacks = frozenset(FEATURES) - scope.tool.features
         for key, var in site.vars.items():
             scope.vars[key] = scope.expand(var, {}, ("vars", key))
         return scope

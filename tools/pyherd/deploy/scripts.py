@@ -1,11 +1,7 @@
 """The shell a deploy runs on a host: read the current releases, swap in a new one, refresh
-Lmod's cache. POSIX sh with GNU coreutils, tar and flock; every path is quoted here.
+Lmod's cache. POSIX sh with GNU coreutils, tar and flock; every path (from the release
+store's layout, deploy/layout.py) is quoted here.
 
-On the host, for a tree whose target is T (the path users' MODULEPATH names):
-  T                               symlink -> .T.pyherd/releases/<id>
-  .T.pyherd/releases/<id>/        the files (unchanged ones hard-linked between releases)
-  .T.pyherd/manifests/<id>        what pyherd put in that release (sha256sum format)
-  .T.pyherd/incoming/             uploads; .T.pyherd/lock: flock while swapping
 A new release is built beside the current one and the link is replaced by rename(2),
 so a reader sees the old tree or the new one, never a mix. Files in a release that
 pyherd never put there are carried into the next one untouched.

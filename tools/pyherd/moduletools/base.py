@@ -22,8 +22,14 @@ if TYPE_CHECKING:
     from pyherd.moduletools.runner import Ran, Runner
     from pyherd.site import Site
 
-# What a tool can do; an operation needing a feature a tool lacks is refused by the builder.
-FEATURES = ("properties", "family", "source_sh", "hidden")
+# What a tool may be able to do, and how a refusal words it; the builder refuses an
+# operation needing a feature the site's tool lacks.
+FEATURES = {
+    "properties": "properties need",
+    "family": "a family needs",
+    "source_sh": "sourcing a script needs",
+    "hidden": "hidden versions need",
+}
 
 
 class Language:
@@ -106,8 +112,8 @@ class ModuleTool:
         return feature in self.features
 
 
-def needs(feature: str, tools: list[ModuleTool], label: str | None = None) -> str:
+def needs(feature: str, tools: list[ModuleTool]) -> str:
     """'properties need Lmod (module_tool: lmod)': which tools have a feature."""
     titles = " or ".join(t.title for t in tools)
     choices = " | ".join(t.name for t in tools)
-    return f"{label or feature} need {titles} (module_tool: {choices})"
+    return f"{FEATURES[feature]} {titles} (module_tool: {choices})"
