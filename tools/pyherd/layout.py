@@ -10,6 +10,7 @@ NUL or a newline, so a name from a site file cannot leave the layout's root.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pyherd.errors import ConfigError
@@ -19,18 +20,19 @@ class UnsafePath(ConfigError):
     """A path component that would leave its root (bad input: nothing is written)."""
 
 
+# an empty, '.' or '..' component, a leading or trailing '/', a NUL or a newline
+_UNSAFE = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|[\0\n]")
+
+
 def join(*parts: str) -> str:
-    """The relative path of `parts` ('a/b' splits into two); UnsafePath for a bad component."""
-    components: list[str] = []
+    """The relative path of `parts` ('a/b' is two components); UnsafePath for a bad one."""
     for part in parts:
-        for component in part.split("/"):
-            if component in ("", ".", "..") or "\0" in component or "\n" in component:
-                raise UnsafePath(
-                    f"{'/'.join(parts)!r}: a path component may not be empty, '.' or '..', "
-                    f"or hold a NUL or a newline (pyherd writes only inside its root)"
-                )
-            components.append(component)
-    return "/".join(components)
+        if _UNSAFE.search(part):
+            raise UnsafePath(
+                f"{'/'.join(parts)!r}: a path component may not be empty, '.' or '..', "
+                "or hold a NUL or a newline (pyherd writes only inside its root)"
+            )
+    return "/".join(parts)
 
 
 def under(root: Path, *parts: str) -> Path:
