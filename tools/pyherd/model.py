@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from pyherd.errors import ConfigError, suggest
 
@@ -228,7 +228,6 @@ BLOCKS: dict[type[Op], str] = {
     Help: "help",
     LoadMessage: "messages",
 }
-OpT = TypeVar("OpT", bound=Op)
 
 
 def short_name(full_name: str) -> str:
@@ -266,34 +265,6 @@ class ModuleSpec:
         for op in self.ops:
             out[BLOCKS[type(op)]].append(op)
         return out
-
-    @property
-    def relations(self) -> list[Op]:
-        return self.blocks["relations"]
-
-    @property
-    def environment(self) -> list[Op]:
-        return self.blocks["environment"]
-
-    @property
-    def whatis(self) -> list[str]:
-        return [op.text for op in self._typed(Whatis)]
-
-    @property
-    def help(self) -> str | None:
-        texts = [op.text for op in self._typed(Help)]
-        return "\n".join(texts) if texts else None
-
-    @property
-    def extensions(self) -> list[tuple[str, str]]:
-        return [pkg for op in self._typed(Extensions) for pkg in op.packages]
-
-    @property
-    def messages(self) -> list[str]:
-        return [op.text for op in self._typed(LoadMessage)]
-
-    def _typed(self, cls: type[OpT]) -> list[OpT]:
-        return [op for op in self.ops if isinstance(op, cls)]
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from pyherd.project import Loaded, Paths, load_sites, rendered
 from pyherd.sitefiles import site_names
 from pyherd.writer import Plan, diff, plan_write, read_manifest, write_files
 
-MODES = ("write", "check", "diff", "dry-run")
-
 
 @dataclass
 class SiteResult:
@@ -33,7 +31,9 @@ class Result:
 
 
 def render(paths: Paths, names: list[str] | None, mode: str) -> Result:
-    """Render the named sites (all when None); every site is validated before any write."""
+    """Render the named sites (all when None) in `mode`: write, check, diff or dry-run.
+
+    Every site is loaded, built and rendered before the first write."""
     writing = mode == "write"
     # Only a real write records or uses the render state; --check always compares content.
     inputs = state.inputs_fingerprint(paths.sites, paths.templates, paths.out) if writing else ""

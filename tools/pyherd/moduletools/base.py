@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from pyherd.layout import SiteLayout
-    from pyherd.model import ModuleRc, Op, Value
+    from pyherd.model import ModuleRc, Op
     from pyherd.moduletools.runner import Ran, Runner
     from pyherd.site import Site
 
@@ -42,12 +42,10 @@ class Language:
     # (one conflict line for a whole set)
     features: ClassVar[frozenset[str]] = frozenset()
 
-    def quote(self, value: Value | str) -> str:
-        raise NotImplementedError
-
     def filters(self) -> dict[str, Callable[..., str]]:
-        """The Jinja2 filters its templates quote with: at least one named after it."""
-        return {self.name: self.quote}
+        """Its quoting, as the Jinja2 filters its templates use (values reach a modulefile
+        only through these): at least one named after the language."""
+        raise NotImplementedError
 
     def spells(self, op: type[Op]) -> bool:
         """Whether this language has a way to write `op` (its ops template has the macro)."""

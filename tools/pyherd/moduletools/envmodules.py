@@ -23,7 +23,7 @@ from pyherd.moduletools.runner import Ran, Runner
 from pyherd.syntax import tcl, tcl_alias
 
 if TYPE_CHECKING:
-    from pyherd.model import ModuleRc, Value
+    from pyherd.model import ModuleRc
 
 MODULECMD_CANDIDATES = (
     "/usr/lib/x86_64-linux-gnu/modulecmd.tcl",
@@ -37,9 +37,6 @@ class Tcl(Language):
     extension = ""
     templates = "tcl"
     features = frozenset({"shared_files"})
-
-    def quote(self, value: Value | str) -> str:
-        return tcl(value)
 
     def filters(self) -> dict[str, Callable[..., str]]:
         return {"tcl": tcl, "tcl_alias": tcl_alias}

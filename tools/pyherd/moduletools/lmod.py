@@ -23,7 +23,7 @@ from pyherd.syntax import lua
 
 if TYPE_CHECKING:
     from pyherd.layout import SiteLayout
-    from pyherd.model import ModuleRc, Value
+    from pyherd.model import ModuleRc
     from pyherd.site import Site
 
 LMOD_DEFAULT = "/usr/share/lmod/lmod/libexec/lmod"
@@ -55,9 +55,6 @@ class Lua(Language):
     name = "lua"
     extension = ".lua"
     templates = "lmod"
-
-    def quote(self, value: Value | str) -> str:
-        return lua(value)
 
     def filters(self) -> dict[str, Callable[..., str]]:
         return {"lua": lua}
