@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from pyherd import model as m
+from pyherd.errors import first_control
 from pyherd.render import render_site
 from pyherd.site import Site
 
@@ -173,3 +174,42 @@ def test_lua_values_come_back_byte_for_byte_under_lmod(lmod, tmp_path, values):
 @example(values=hostile)
 def test_tcl_values_come_back_byte_for_byte_under_modulecmd(modulecmd, tmp_path, values):
     roundtrip(modulecmd, "tcl", tmp_path, values)
+
+
+# Lmod reads Tcl trees through its Tcl-to-Lua translator, which pastes path values into
+# Lua strings unescaped and wraps texts in [===[ ]===]: the site validator refuses
+# those sequences in Tcl (moduletools.envmodules), and everything else must be inert.
+def _tcl_for_lmod(values: dict[str, str]) -> dict[str, str]:
+    out = dict(values)
+    for slot in ("set", "alias", "prepend", "append"):  # one-line values hold no controls
+        out[slot] = "".join(c if first_control(c) is None else "_" for c in out[slot])
+    for slot in ("prepend", "append"):
+        out[slot] = out[slot].replace('"', "_").replace("\\", "_")
+    for slot in ("whatis", "help", "message"):
+        out[slot] = out[slot].replace("]===]", "]==]")
+    return out
+
+
+def roundtrip_tcl_under_lmod(lmod, tmp: Path, values: dict[str, str]) -> None:
+    tree = tmp / "tree"
+    path = tree / "q/1"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(module_text("tcl", values), encoding="utf-8")
+    result = lmod.run(PROBE.format(d=tmp), [tree])
+    assert not CANARY.exists(), f"a value ran a command under Lmod: {path.read_text()}"
+    assert result.returncode == 0, (result.stderr, path.read_text())
+    # The translator trims trailing blanks and newlines from what it passes as arguments,
+    # and re-encodes non-ASCII text (Lmod's own fidelity, not safety): compare ASCII values.
+    got = (tmp / "set").read_bytes().decode("utf-8")
+    if values["set"].isascii():
+        assert got == values["set"].rstrip("\r\n "), path.read_text()
+    for slot in ("prepend", "append"):
+        if values[slot].isascii():
+            assert (tmp / slot).read_bytes().decode("utf-8") == values[slot], slot
+
+
+@settings(SETTINGS, max_examples=max(EXAMPLES // 3, 100))
+@given(values=values_strategy.map(_tcl_for_lmod))
+@example(values=_tcl_for_lmod(hostile))
+def test_tcl_values_are_inert_under_lmods_tcl_reader(lmod, tmp_path, values):
+    roundtrip_tcl_under_lmod(lmod, tmp_path, values)

@@ -8,7 +8,7 @@ from importlib import import_module
 from pathlib import Path
 
 from pyherd import __version__, options
-from pyherd.errors import ConfigError, PyherdError
+from pyherd.errors import ConfigError, PyherdError, printable
 from pyherd.project import Paths
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{exc}\npyherd {args.command}: bad input; nothing was written", file=sys.stderr)
         return exc.exit_code
     except PyherdError as exc:
-        print(f"pyherd {args.command}: {exc}", file=sys.stderr)
+        print(f"pyherd {args.command}: {printable(str(exc), keep=chr(10))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -85,5 +85,5 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as exc:  # a full disk or a lost mount: say so, without a traceback
-        print(f"pyherd {args.command}: {exc}", file=sys.stderr)
+        print(f"pyherd {args.command}: {printable(str(exc))}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ these three.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -27,8 +28,32 @@ class Problem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        parts = [f"{self.file}:{self.line}" if self.line else self.file, self.path, self.message]
+        file = printable(self.file)
+        parts = [f"{file}:{self.line}" if self.line else file, printable(self.path), self.message]
         return ": ".join(p for p in parts if p)
+
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def first_control(text: str) -> str | None:
+    """The first control character in `text`, or None."""
+    match = _CONTROL.search(text)
+    return match.group(0) if match else None
+
+
+def printable(text: str, keep: str = "") -> str:
+    """`text` with control characters escaped as Python would (\\n, \\x1b): a name from
+    a site file echoed back cannot move the cursor, recolour the terminal or fake a line."""
+    if not _CONTROL.search(text):
+        return text
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        return char if char in keep else repr(char)[1:-1]
+
+    return _CONTROL.sub(escape, text)
 
 
 class PyherdError(Exception):

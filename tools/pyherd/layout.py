@@ -10,7 +10,9 @@ NUL or a newline, so a name from a site file cannot leave the layout's root.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 from pyherd.errors import ConfigError
@@ -38,6 +40,31 @@ def join(*parts: str) -> str:
 def under(root: Path, *parts: str) -> Path:
     """`root` joined with `parts`, which may not leave it."""
     return root / join(*parts)
+
+
+def unlinked(root: Path, rel: str, dirs: set[str] | None = None) -> Path:
+    """`root/rel` once no existing component of `rel` is a symbolic link (`root` itself
+    may be one: the admin chose it). A link inside a tree is refused, never followed:
+    a committed `modulefiles/<site>/x -> /etc` cannot turn a write into one outside.
+    `dirs` caches directories already found clean (a render checks 20,000 paths)."""
+    path = under(root, rel)
+    prefix = ""
+    for part in rel.split("/"):
+        prefix = f"{prefix}/{part}" if prefix else part
+        if dirs is not None and prefix in dirs:
+            continue
+        try:
+            mode = os.lstat(root / prefix).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            break
+        if stat.S_ISLNK(mode):
+            raise UnsafePath(
+                f"{root / prefix}: is a symbolic link; pyherd neither writes nor reads "
+                "through links in what it owns (remove the link, then run again)"
+            )
+        if dirs is not None and stat.S_ISDIR(mode):
+            dirs.add(prefix)
+    return path
 
 
 MANIFEST = "manifest.txt"

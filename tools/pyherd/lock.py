@@ -29,14 +29,19 @@ class TreeLock:
         self._announce_now = announce
 
     def __enter__(self) -> TreeLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.path.is_dir():  # a directory is its own lock: nothing is created in it
+            fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+            self._announce_now = False
+            self._announced = True  # nothing to write, nothing to truncate
+        else:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             inode = os.fstat(fd).st_ino
-            written = os.pread(fd, 512, 0).decode(errors="replace").strip()
+            written = "" if self._announced else os.pread(fd, 512, 0).decode(errors="replace")
             os.close(fd)
-            holder = holder_on_this_host(inode) or written or "a process on another host?"
+            holder = holder_on_this_host(inode) or written.strip() or "a process on another host?"
             raise Locked(
                 f"{self.path}: another pyherd run holds the lock ({holder}); try again later"
             ) from None
@@ -48,7 +53,7 @@ class TreeLock:
     def announce(self) -> None:
         """Write who holds the lock into the file (best effort: a full disk only loses this)."""
         if self._fd is None or self._announced:
-            return
+            return  # (a directory lock is born announced: it has no file to write)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S %z")
         text = f"pid {os.getpid()}, started {stamp}: pyherd {' '.join(sys.argv[1:3])}\n"
         with contextlib.suppress(OSError):
@@ -63,7 +68,7 @@ class TreeLock:
         tb: TracebackType | None,
     ) -> None:
         if self._fd is not None:
-            if self._announced:
+            if self._announced and not self.path.is_dir():
                 with contextlib.suppress(OSError):
                     os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)

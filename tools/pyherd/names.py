@@ -27,8 +27,10 @@ def _grammar(regex: str, what: str) -> Grammar:
 
 
 _WORD = r"[A-Za-z0-9][A-Za-z0-9._+-]*"
-_TEMPLATE_PART = r"[A-Za-z0-9.{][A-Za-z0-9._+{}-]*"  # may hold {placeholders}
+_TEMPLATE_PART = r"[A-Za-z0-9{][A-Za-z0-9._+{}-]*"  # may hold {placeholders}; never leads with "."
 _TEMPLATE_PATH = rf"{_TEMPLATE_PART}(?:/{_TEMPLATE_PART})*"
+# a hidden file may lead with "." (Tcl's shared conflict files do), but no part is . or ..
+_FILE_PART = r"(?!\.\.?(?:/|$))[A-Za-z0-9._+{}-]+"
 
 WORD = _grammar(_WORD, "a valid name")
 SITE = _grammar(_WORD, "a site name")
@@ -46,7 +48,7 @@ MODULE_KEY = _grammar(_TEMPLATE_PATH, "a module name")  # a key under modules:
 MODULE_NAME = _grammar(_TEMPLATE_PATH, "a module name")  # a full name, or one with {placeholders}
 MODULE_TEMPLATE = _grammar(_TEMPLATE_PATH, "a module name template")
 TREE = _grammar(_TEMPLATE_PATH, "a tree name")
-RELATIVE_FILE = _grammar(_TEMPLATE_PATH, "a relative file path")
+RELATIVE_FILE = _grammar(rf"{_FILE_PART}(?:/{_FILE_PART})*", "a relative file path")
 ENV_VAR = _grammar(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name")
 PYTHON_MODULE = _grammar(r"[A-Za-z_][A-Za-z0-9_.]*", "a module")
 HOST = _grammar(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", "a host name or IPv4 address")

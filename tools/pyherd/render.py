@@ -3,15 +3,27 @@
 The site's module tool and language (pyherd.moduletools) say which templates, which
 file names and which extra files; the site layout says where each file goes. Site
 templates under sites/<site>/templates/ come first and may extend the project's.
+
+Site templates arrive in pull requests, so every template runs in Jinja2's immutable
+sandbox (no attribute starting with `_`, no mutating calls: a template cannot reach
+Python), an undefined name is an error, and any template error is bad input located
+at its template's file and line. An override's block that its parent lacks is refused
+(it would be silently ignored).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
+import jinja2.nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pyherd.conda.plan import TreePlan
+from pyherd.errors import ConfigError, Problem
 from pyherd.layout import SiteLayout
 from pyherd.model import SiteModel
 from pyherd.moduletools import LANGUAGES, language, tool
@@ -27,7 +39,7 @@ def environment(templates_dir: Path, site_templates: Path | None) -> jinja2.Envi
     if site_templates is not None and site_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(site_templates)))
     loaders.append(base)
-    env = jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader([jinja2.PrefixLoader({"base": base}), *loaders]),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -43,15 +55,95 @@ def environment(templates_dir: Path, site_templates: Path | None) -> jinja2.Envi
 
 def site_environment(site: Site, templates_dir: Path) -> jinja2.Environment:
     site_templates = site.source_dir / "templates" if site.source_dir else None
-    return environment(templates_dir, site_templates)
+    env = environment(templates_dir, site_templates)
+    if site_templates is not None and site_templates.is_dir():
+        with located_errors():
+            check_overrides(env, site_templates)
+    return env
 
 
+def check_overrides(env: jinja2.Environment, site_templates: Path) -> None:
+    """Every block an override fills must exist in the template it extends."""
+    problems = []
+    for directory, subdirs, names in os.walk(site_templates):
+        for name in [*subdirs, *names]:
+            if os.path.islink(os.path.join(directory, name)):
+                link = _display(os.path.join(directory, name))
+                problems.append(
+                    Problem(link, None, "", "is a symbolic link; site templates are read "
+                            "only from the site's own files")
+                )  # fmt: skip
+    if site_templates.is_symlink():
+        problems.append(Problem(_display(str(site_templates)), None, "", "is a symbolic link"))
+    if problems:
+        raise ConfigError(problems)
+    for path in sorted(site_templates.rglob("*.j2")):
+        if not path.is_file():
+            continue
+        source = path.read_text(encoding="utf-8")
+        tree = env.parse(source, path.name, str(path))
+        parent = next(tree.find_all(jinja2.nodes.Extends), None)
+        if parent is None or not isinstance(parent.template, jinja2.nodes.Const):
+            continue
+        known = env.get_template(parent.template.value).blocks
+        for block in tree.find_all(jinja2.nodes.Block):
+            if block.name not in known:
+                names = ", ".join(sorted(known)) or "none"
+                problems.append(
+                    Problem(
+                        _display(str(path)),
+                        block.lineno,
+                        "",
+                        f"block {block.name!r} is not in {parent.template.value} "
+                        f"(its blocks: {names})",
+                    )
+                )
+    if problems:
+        raise ConfigError(problems)
+
+
+@contextlib.contextmanager
+def located_errors() -> Iterator[None]:
+    """Turn a Jinja2 error (syntax, undefined name, sandbox refusal) into bad input at
+    the template's file and line."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        where = _display(exc.filename or exc.name or "template")
+        raise ConfigError(Problem(where, exc.lineno, "", f"template: {exc.message}")) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError(f"template not found: {exc.name}") from None
+    except jinja2.TemplateError as exc:
+        file, line = _template_frame(exc)
+        raise ConfigError(Problem(file, line, "", f"template: {exc.message}")) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int | None]:
+    """The innermost template file and line in a rendering error's traceback."""
+    found: tuple[str, int | None] = ("template", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            found = (_display(name), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _display(name: str) -> str:
+    with contextlib.suppress(ValueError):
+        return os.path.relpath(name) if os.path.isabs(name) else name
+    return name
+
+
+@located_errors()
 def render_condarc(site: Site, plan: TreePlan, templates_dir: Path) -> str:
     """The .condarc a tree's base prefix gets (also committed for review)."""
     env = site_environment(site, templates_dir)
     return env.get_template("conda/condarc.j2").render(plan=plan, site=site)
 
 
+@located_errors()
 def render_pip_confs(site: Site, templates_dir: Path) -> dict[str, str]:
     """The pip configuration of each wheelhouse arch, by its path under the wheelhouse root."""
     from pyherd.wheelhouse import layout as wl
@@ -73,6 +165,7 @@ def render_pip_confs(site: Site, templates_dir: Path) -> dict[str, str]:
     }  # fmt: skip
 
 
+@located_errors()
 def render_units(site: Site, job: Job, templates_dir: Path) -> dict[str, str]:
     """The autoupdate job's crontab line, systemd service and timer, by part name."""
     env = site_environment(site, templates_dir)
@@ -83,6 +176,7 @@ def render_units(site: Site, job: Job, templates_dir: Path) -> dict[str, str]:
     }
 
 
+@located_errors()
 def render_site(
     site: Site, model: SiteModel, templates_dir: Path, trees: tuple[TreePlan, ...] = ()
 ) -> dict[str, str]:

@@ -91,7 +91,7 @@ def _field(
         body, _, step_text = item.partition("/")
         step = 1
         if step_text:
-            if not step_text.isdigit() or int(step_text) < 1:
+            if not _digits(step_text) or int(step_text) < 1:
                 raise ScheduleError(f"{name}: {item!r}: the step must be a whole number >= 1")
             step = int(step_text)
         if body == "*":
@@ -118,10 +118,15 @@ def _field(
 def _value(text: str, name: str, low: int, high: int, names: tuple[str, ...], offset: int) -> int:
     if text.lower() in names:
         return names.index(text.lower()) + offset
-    if not text.isdigit():
+    if not _digits(text):
         hint = f" or a name ({', '.join(names[:3])}, ...)" if names else ""
         raise ScheduleError(f"{name}: {text!r} is not a number{hint}")
     value = int(text)
     if not low <= value <= high:
         raise ScheduleError(f"{name}: {value} is outside {low}-{high}")
     return value
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes '¹' and '٣', which cron does not read."""
+    return text.isascii() and text.isdigit()

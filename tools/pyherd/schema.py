@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyherd.errors import Problem, suggest
+from pyherd.errors import Problem, first_control, suggest
 from pyherd.names import ABSOLUTE_PATH, VERSION, WORD, Grammar, python_version_problem
 from pyherd.yamlload import KeyPath, Located, format_path
 
@@ -68,7 +68,7 @@ def _scalar_text(value: Any, path: KeyPath, ctx: Context) -> str | None:
 class Str(Type):
     choices: Collection[str] = ()  # a registry's keys stay live: a plug-in added is a choice
     grammar: Grammar | None = None
-    allow_newline: bool = True
+    multiline: bool = False  # help and message texts: their quoting is proven for any text
     validator: Callable[[str], str | None] | None = None  # returns the problem, if any
 
     def check(self, value: Any, path: KeyPath, ctx: Context) -> Any:
@@ -79,9 +79,6 @@ class Str(Type):
         if "\0" in text:
             ctx.fail(path, "NUL characters are not allowed")
             return None
-        if not self.allow_newline and ("\n" in text or "\r" in text):
-            ctx.fail(path, "must be one line (Lmod and Environment Modules cannot export newlines)")
-            return None
         if self.choices and text not in self.choices:
             hint = suggest(text, self.choices)
             ctx.fail(path, f"{text!r} is not one of {', '.join(self.choices)}{hint}")
@@ -89,6 +86,16 @@ class Str(Type):
         if self.grammar and not self.grammar.accepts(text):
             ctx.fail(path, f"{text!r} is not {self.grammar.what}")
             return None
+        if not self.multiline:
+            if "\n" in text or "\r" in text:
+                ctx.fail(
+                    path, "must be one line (Lmod and Environment Modules cannot export newlines)"
+                )
+                return None
+            control = first_control(text)
+            if control:
+                ctx.fail(path, f"holds the control character {control!r} (only texts may)")
+                return None
         problem = self.validator(text) if self.validator else None
         if problem:
             ctx.fail(path, problem)
@@ -281,9 +288,9 @@ class Record(Type):
         return "mapping" + (f" (or a {self.shorthand} alone)" if self.shorthand else "")
 
 
-TEXT = Str()
-LINE = Str(allow_newline=False)
-ABSOLUTE = Str(allow_newline=False, grammar=ABSOLUTE_PATH)
+TEXT = Str(multiline=True)
+LINE = Str()
+ABSOLUTE = Str(grammar=ABSOLUTE_PATH)
 
 
 def validate(schema: Type, located: Located) -> tuple[Any, list[Problem]]:

@@ -36,7 +36,7 @@ from pyherd.schema import (
 from pyherd.wheelhouse.settings import WheelhouseSettings
 from pyherd.yamlload import KeyPath, Located, format_path
 
-ENV_VALUE = Str(allow_newline=False)
+ENV_VALUE = Str()
 ENV_NAME = Str(grammar=names.ENV_VAR)
 PATH_VALUE = ListOf(ENV_VALUE, scalar_ok=True)
 MODULE_REF = Str(grammar=names.MODULE_NAME)

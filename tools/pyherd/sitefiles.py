@@ -13,13 +13,33 @@ from pyherd.names import SITE as SITE_NAME
 from pyherd.site import SITE, Site
 from pyherd.yamlload import KeyPath, Located, load_yaml
 
+RESERVED = {"etc": "the output root's etc/ holds every site's configs"}
+
 
 def site_names(sites_dir: Path) -> list[str]:
-    return sorted(p.stem for p in sites_dir.glob("*.yaml"))
+    """Every site's name (its file's stem); a stem that is no site name is bad input."""
+    names = sorted(p.stem for p in sites_dir.glob("*.yaml"))
+    problems = [p for p in (_name_problem(sites_dir, n) for n in names) if p is not None]
+    if problems:
+        raise ConfigError(problems)
+    return names
+
+
+def _name_problem(sites_dir: Path, name: str) -> Problem | None:
+    """Why `name` cannot be a site: it names the tree, the etc/ dir, units and cron lines."""
+    if not SITE_NAME.accepts(name):
+        why = f"{name!r} is not a site name (letters, digits, '.', '_', '+', '-'; no leading '.')"
+    elif name in RESERVED:
+        why = f"{name!r} is reserved: {RESERVED[name]}"
+    else:
+        return None
+    return Problem(_display(sites_dir / f"{name}.yaml"), None, "", why)
 
 
 def load_site(sites_dir: Path, name: str) -> Site:
     """Load, merge and validate one site; raise ConfigError listing every problem."""
+    if problem := _name_problem(sites_dir, name):
+        raise ConfigError(problem)
     located = _load_chain(sites_dir, name, ())
     site, problems = schema.validate(SITE, located)
     if problems:

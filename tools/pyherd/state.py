@@ -41,7 +41,7 @@ def inputs_fingerprint(sites: Path, templates: Path, out: Path) -> str:
 
 def _stat(path: Path) -> list[int] | None:
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino]

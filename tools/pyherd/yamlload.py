@@ -15,6 +15,12 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KeyPath = tuple[str | int, ...]
 
+# A site file is a few levels deep and reuses an anchor now and then. Deeper nesting,
+# or aliases that expand past this many nodes, is a YAML bomb (a recursive alias, a
+# "billion laughs"): bad input, refused before it costs memory.
+MAX_DEPTH = 64
+MAX_REPEATED_NODES = 100_000
+
 
 @dataclass
 class Located:
@@ -46,8 +52,23 @@ class _Builder:
         self.filename = filename
         self.loader = yaml.SafeLoader("")  # constructs scalars only; resolution is by tag
         self.out = Located(None)
+        self.seen: set[int] = set()  # nodes built once; building one again expands an alias
+        self.repeated = 0
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise self._error(node, path[:3], f"nested deeper than {MAX_DEPTH} levels")
+        if id(node) in self.seen:
+            self.repeated += 1
+            if self.repeated > MAX_REPEATED_NODES:
+                raise self._error(
+                    node,
+                    path[:3],
+                    f"aliases expand to more than {MAX_REPEATED_NODES:,} nodes; "
+                    "write the values out or use fewer nested aliases",
+                )
+        else:
+            self.seen.add(id(node))
         self.out.lines[path] = (self.filename, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}

@@ -126,6 +126,12 @@ def _name(
     if full_name is None or not MODULE_NAME.accepts(full_name) or "{" in full_name:
         scope.fail((*origin[:2], "module"), f"{full_name or template!r} is not a module name")
         return None
+    aliases = [f"{m.short_name(full_name)}/{a}" for a in (version.aliases if version else ())]
+    for name in (full_name, *aliases):
+        for rule in scope.tool.name_rules:
+            if rule.matches(name):
+                scope.fail(origin, f"{name!r}: {rule.message}")
+                return None
     return Named(module, version, full_name, vstring, origin, MappingProxyType(context))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pyherd import model as m
+from pyherd.build.disk import check_clashes
 from pyherd.build.naming import name_modules
 from pyherd.build.operations import module_spec
 from pyherd.build.placing import place_modules
@@ -23,6 +24,7 @@ def build_site(site: Site) -> m.SiteModel:
         for one in placed
     )
     rcs = rc_files(scope, names)
+    check_clashes(scope, specs, rcs, relations.shared)
     if scope.problems:
         raise ConfigError(unique(scope.problems))
     return m.SiteModel(modules=specs, rcs=rcs, shared=relations.shared, subdir=scope.scheme.subdir)

@@ -2,8 +2,11 @@
 
 Writes are atomic and change-only: an unchanged file keeps its mtime. Files pyherd
 wrote earlier and no longer declares are removed; files it never wrote are never
-touched. With --check, nothing is written and the exit code is 1 when any file
-is stale, hand-edited, missing or no longer declared.
+touched, and nothing is written or read through a symbolic link. With --check,
+nothing is written and the exit code is 1 when any file is stale, hand-edited,
+missing or no longer declared, when a tree holds a file pyherd did not write or a
+temp file an interrupted render left, or (every site checked) when a tree's site
+file is gone. A render or check holds the output root's lock: a second exits 75.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import argparse
 import sys
 
 from pyherd import modulefiles, options
-from pyherd.errors import JobFailed
+from pyherd.errors import JobFailed, printable
 from pyherd.project import Paths
 
 
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
                 f"{len(plan.remove)} removed, {len(plan.unchanged)} unchanged"
             )
     if stale:
-        print("\n".join(stale), file=sys.stderr)
+        print(printable("\n".join(stale), keep="\n"), file=sys.stderr)
         raise JobFailed(f"{len(stale)} file(s) differ from sites/ + templates/; run `make render`")
     if mode == "check":
         print(f"up to date: {', '.join(one.site for one in result.sites)}")

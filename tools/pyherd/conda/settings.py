@@ -124,7 +124,7 @@ class AutoupdateSettings:
     """conda.autoupdate: the cron schedule, pins and the change limit."""
 
     schedule: str = sitekey(
-        Str(allow_newline=False, validator=_schedule_problem),
+        Str(validator=_schedule_problem),
         "when cron / the systemd timer runs it: 5 cron fields or @daily, @weekly, ...",
         default="17 3 * * *",
     )
@@ -137,7 +137,7 @@ class AutoupdateSettings:
         Int(minimum=1), "hold an update that changes more packages than this for a human (exit 1)"
     )
     log: str | None = sitekey(
-        Str(allow_newline=False, grammar=names.ABSOLUTE_PATH),
+        Str(grammar=names.ABSOLUTE_PATH),
         "the file each run appends its report to (default: <root>/.autoupdate.log)",
     )
     mailto: str | None = sitekey(LINE, "MAILTO for the crontab: who gets cron's mail")
@@ -157,12 +157,12 @@ class CondaSettings:
         default="strict",
     )
     envs_dirs: tuple[str, ...] = sitekey(
-        ListOf(Str(allow_newline=False)),
+        ListOf(Str()),
         "where users' envs go (default ${HOME}/.conda/envs: the tree is read-only)",
         default=(),
     )
     pkgs_dirs: tuple[str, ...] = sitekey(
-        ListOf(Str(allow_newline=False)),
+        ListOf(Str()),
         "where users' package cache goes (default ${HOME}/.conda/pkgs)",
         default=(),
     )

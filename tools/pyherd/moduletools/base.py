@@ -68,6 +68,10 @@ class Language:
         """The file in the module's directory that holds `rc`, and its template."""
         raise NotImplementedError
 
+    def value_problem(self, op: Op) -> str | None:
+        """Why a value of `op` cannot be written safely for every reader of this language."""
+        return None
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -88,6 +92,7 @@ class ModuleTool:
     languages: ClassVar[tuple[str, ...]]  # it reads these; the first is a site's default
     features: ClassVar[frozenset[str]]
     alias_rules: ClassVar[tuple[Rule, ...]] = ()
+    name_rules: ClassVar[tuple[Rule, ...]] = ()  # module names its users could not type
     loads_one_per_short_name: ClassVar[bool] = False  # python/3.11 swaps out python/3.10
 
     def config_files(self, site: Site) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shlex
 import shutil
 from collections.abc import Callable
@@ -17,13 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyherd.errors import JobFailed
+from pyherd.model import AppendPath, Help, LoadMessage, PrependPath, Whatis
 from pyherd.moduletools import lmod
-from pyherd.moduletools.base import Language, ModuleTool
+from pyherd.moduletools.base import Language, ModuleTool, Rule
 from pyherd.moduletools.runner import Ran, Runner
 from pyherd.syntax import tcl, tcl_alias
 
 if TYPE_CHECKING:
-    from pyherd.model import ModuleRc
+    from pyherd.model import ModuleRc, Op
+
+LONG_BRACKET = re.compile(r"\]===\]")
 
 MODULECMD_CANDIDATES = (
     "/usr/lib/x86_64-linux-gnu/modulecmd.tcl",
@@ -46,12 +50,37 @@ class Tcl(Language):
             return ".modulerc", "tcl/modulerc.tcl.j2"
         return ".version", "tcl/version.tcl.j2"
 
+    def value_problem(self, op: Op) -> str | None:
+        """Lmod reads Tcl modulefiles too (sites point it at Tcl trees, and lint's syntax
+        check is Lmod's): its translator copies path values into Lua strings unescaped
+        and wraps texts in [===[ ]===], so those few sequences would run as Lua."""
+        if isinstance(op, PrependPath | AppendPath):
+            text = "".join(p for p in op.value if isinstance(p, str))
+            if '"' in text or "\\" in text:
+                return (
+                    f"{op.name} entry {text!r}: a Tcl path value may not hold '\"' or '\\' "
+                    "(Lmod's Tcl reader copies it into Lua unescaped)"
+                )
+        if isinstance(op, Whatis | Help | LoadMessage) and LONG_BRACKET.search(op.text):
+            return (
+                f"{op.kind} text holds ']===]', which ends the Lua string Lmod's Tcl reader "
+                "puts it in"
+            )
+        return None
+
 
 class EnvironmentModules(ModuleTool):
     name = "environment-modules"
     title = "Environment Modules"
     languages = ("tcl",)
     features = frozenset({"family", "source_sh", "hidden"})
+    name_rules = (
+        Rule(
+            r"\+",
+            "Environment Modules 5 reads '+' in a module name as a variant "
+            "(`module load a/1+x` looks for a/1 with variant x)",
+        ),
+    )
 
     def runner(self, required: bool = True) -> Runner | None:
         candidates = [os.environ.get("PYHERD_MODULECMD_TCL", "")]

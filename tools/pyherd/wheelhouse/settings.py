@@ -22,7 +22,7 @@ class WheelPython:
     """An interpreter `wheels build` builds for: a path, or a python module of the site."""
 
     path: str | None = sitekey(
-        Str(allow_newline=False, grammar=names.ABSOLUTE_PATH),
+        Str(grammar=names.ABSOLUTE_PATH),
         "the interpreter: /usr/bin/python3.11",
     )
     module: str | None = sitekey(
@@ -34,7 +34,7 @@ class WheelPython:
 @dataclass(frozen=True, kw_only=True)
 class WheelPackage:
     env: dict[str, str] = sitekey(
-        MapOf(Str(allow_newline=False), names.ENV_VAR),
+        MapOf(Str(), names.ENV_VAR),
         "environment for the build: CFLAGS, NPY_BLAS_ORDER, ...",
         factory=dict,
     )
@@ -53,7 +53,7 @@ class WheelPackage:
 @dataclass(frozen=True, kw_only=True)
 class WheelhouseSettings:
     root: str = sitekey(
-        Str(allow_newline=False, grammar=names.ABSOLUTE_PATH),
+        Str(grammar=names.ABSOLUTE_PATH),
         "the wheelhouse: <root>/<arch>/*.whl, indexed under <root>/simple and <root>/.index",
         required=True,
     )
@@ -76,7 +76,7 @@ class WheelhouseSettings:
         "the local version tag site wheels carry: 1.26.4+computecanada",
     )
     extra_index_urls: tuple[str, ...] = sitekey(
-        ListOf(Str(allow_newline=False, grammar=names.INDEX_URL)),
+        ListOf(Str(grammar=names.INDEX_URL)),
         "indexes pip also searches after the wheelhouse (https://pypi.org/simple lets "
         "users install what the wheelhouse lacks; default: none, fully local)",
         default=(),
@@ -95,16 +95,16 @@ class WheelhouseSettings:
         default=(),
     )
     requirements: str = sitekey(
-        Str(allow_newline=False),
+        Str(),
         "the requirement list, relative to sites/<site>/ (one requirement per line)",
         default="wheels.txt",
     )
     constraints: str | None = sitekey(
-        Str(allow_newline=False),
+        Str(),
         "a pip constraints file, relative to sites/<site>/, for build venvs and versions",
     )
     sources: tuple[str, ...] = sitekey(
-        ListOf(Str(allow_newline=False, validator=_source_problem)),
+        ListOf(Str(validator=_source_problem)),
         "where sdists come from, searched in order: pypi, a simple index URL, "
         "or an absolute directory of sdists and wheels (offline builds)",
         default=("pypi",),
