@@ -29,8 +29,11 @@ def check_clashes(
 
     for spec in specs:
         claim(spec.path + scope.language.extension, spec.origin, f"module {spec.full_name!r}")
+    first: dict[str, KeyPath] = {}  # a directory -> the first module in it
+    for spec in specs:
+        first.setdefault(m.short_name(spec.path), spec.origin)
     for rc in rcs:  # written by pyherd from the modules it names: located at the first
-        origin = next((s.origin for s in specs if m.short_name(s.path) == rc.directory), ())
+        origin = first.get(rc.directory, ())
         name, _ = scope.language.rc_file(rc)
         claim(f"{rc.directory}/{name}", origin, f"the {name} of {rc.directory!r}")
     for key, cset in scope.site.conflicts.items():
