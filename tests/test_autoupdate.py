@@ -303,7 +303,9 @@ def test_two_runs_at_once_one_exits_75(tmp_path, channel):
     # the lock of a process that died never blocks
     with TreeLock(p.tree / ".lock"):
         held = p.autoupdate()
+        quiet = p.autoupdate("--quiet")  # cron: an overlap mails nobody; the exit says it
     assert held.returncode == 75 and f"pid {os.getpid()}" in held.stderr
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (75, "", "")
     assert p.autoupdate().returncode == 0
 
 
@@ -335,6 +337,10 @@ def test_rolled_back_solution_is_not_republished(tmp_path, channel):
     row = listing[2].split()  # not current: id, created, status, ...
     assert (row[0], row[2]) == ("2", "rolled-back")
     assert p.run("rollback", "main", "--to", "2").returncode == 0
+    # rolling forward is no rollback: generation 1 is not marked as turned away from
+    statuses = {r.split()[1 if r.startswith("*") else 0]: r for r in
+                p.run("generations", "main").stdout.splitlines()[1:]}  # fmt: skip
+    assert "rolled-back" not in statuses["1"] and "rolled-back" not in statuses["2"]
     assert p.autoupdate().stdout.startswith("main: up to date: generation 2")
 
 

@@ -7,14 +7,16 @@ import json
 import os
 import re
 import stat
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from condachannel import Channel
 from condaproject import TEMPLATES, Project, site_yaml
-from conftest import ROOT, run_pyherd
+from conftest import PYHERD, ROOT, run_pyherd
 from pyherd.lock import TreeLock
 
 
@@ -59,6 +61,31 @@ def test_install_publishes_a_checked_sealed_generation(tmp_path: Path, channel: 
     listing = p.run("generations", "main")
     assert listing.returncode == 0
     assert listing.stdout.splitlines()[1].split()[:4] == ["*", "1", record["created"], "ready"]
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o002])
+def test_a_loose_umask_publishes_nothing_writable_and_checks_change_nothing(
+    tmp_path: Path, channel: Channel, umask: int
+):
+    p = Project(tmp_path, channel)
+    old = os.umask(umask)
+    try:
+        first = p.install()
+        second = p.install()  # the root and tree made under that umask are not refused
+    finally:
+        os.umask(old)
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    for path in [p.root, *p.root.rglob("*")]:
+        mode = path.lstat().st_mode
+        if not stat.S_ISLNK(mode):
+            assert not mode & 0o022, f"{path} is {stat.S_IMODE(mode):o}"
+    generation = p.tree / "generations/2"
+    # the checks imported numpy and ran conda: they wrote no bytecode; no cache tags remain
+    assert not list(generation.rglob("__pycache__"))
+    assert not list(generation.rglob("CACHEDIR.TAG"))
+    log = generation / ".pyherd/checks.log"
+    assert "import numpy" in log.read_text() and stat.S_IMODE(log.stat().st_mode) == 0o644
 
 
 def test_second_generation_hard_links_the_first(tmp_path: Path, channel: Channel):
@@ -132,6 +159,7 @@ def test_bad_spec_is_bad_input_with_its_line(tmp_path: Path, channel: Channel):
         result.stderr
     )
     assert p.current() is None and p.generation_ids() == []
+    assert not p.tree.exists()  # bad input: no lock file, no generations/ left behind
 
 
 @pytest.mark.parametrize(
@@ -155,6 +183,31 @@ def test_killed_install_leaves_current_and_rerun_succeeds(
     assert "incomplete" not in statuses and "building" not in statuses
 
 
+def test_a_killed_install_leaves_no_health_check_running(tmp_path: Path, channel: Channel):
+    marker = f"31.{os.getpid()}"  # a sleep nobody else runs
+    p = Project(tmp_path, channel, checks=f"['sleep {marker} & sleep {marker}']")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
+    args = ["install", "main", "--site", "s", "--templates", TEMPLATES]
+    proc = subprocess.Popen([*PYHERD, *args], cwd=p.dir, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def sleepers() -> list[str]:
+        found = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
+        return found.stdout.split()
+
+    deadline = time.monotonic() + 60
+    while len(sleepers()) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None, "the check never started"
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while sleepers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sleepers() == [], "the health check outlived pyherd"
+    assert p.current() is None
+
+
 def test_second_run_gets_75_naming_the_holder(tmp_path: Path, channel: Channel):
     p = Project(tmp_path, channel)
     assert p.install().returncode == 0
@@ -163,6 +216,36 @@ def test_second_run_gets_75_naming_the_holder(tmp_path: Path, channel: Channel):
     assert result.returncode == 75
     assert f"pid {os.getpid()}" in result.stderr
     assert p.install().returncode == 0  # the lock went with its holder
+
+
+@pytest.mark.parametrize("command", [("gc", "main", "--keep", "1"), ("rollback", "main")])
+def test_a_lock_planted_as_a_link_is_refused_and_its_target_untouched(
+    tmp_path: Path, channel: Channel, command: tuple[str, ...]
+):
+    p = Project(tmp_path, channel)
+    for _ in range(2):
+        assert p.install().returncode == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (p.tree / ".lock").unlink()
+    (p.tree / ".lock").symlink_to(victim)
+    result = p.run(*command)
+    assert result.returncode == 1, result.stderr
+    assert f"{p.tree / '.lock'}: is a symbolic link; pyherd takes no lock through one" in (
+        result.stderr
+    )
+    assert victim.read_text() == "precious\n"
+    assert p.current() == "generations/2" and p.generation_ids() == ["1", "2"]
+
+
+def test_a_group_writable_package_cache_is_refused(tmp_path: Path, channel: Channel):
+    p = Project(tmp_path, channel)
+    assert p.install().returncode == 0
+    (p.root / ".pkgs").chmod(0o775)
+    refused = p.install()
+    assert refused.returncode == 1
+    assert f"{p.root / '.pkgs'} is writable by group or others (mode 775)" in refused.stderr
+    assert p.generation_ids() == ["1"]
 
 
 def test_world_writable_root_is_refused(tmp_path: Path, channel: Channel):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_pyherd
+from conftest import PYHERD, ROOT, run_pyherd
 from sshhosts import SshHost, free_port, keygen, make_hosts
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
@@ -335,3 +340,180 @@ def test_a_host_name_that_would_reach_a_shell_is_refused(tmp_path: Path):
     assert "sites/t.yaml:4: deploy.groups.login[0]: 'a;touch /tmp/x' is not a host name" in (
         result.stderr
     )
+
+
+# --- hostile paths, planted links, races (the deploy runs as root on the hosts) ----------
+
+CANARY = Path("/tmp/pyherd-deploy-canary")
+
+
+def set_modulepath(cluster: Cluster, path: str) -> None:
+    site = cluster.project / "sites/t.yaml"
+    text = site.read_text()
+    old = next(line for line in text.splitlines() if line.strip().startswith("modulepath:"))
+    site.write_text(text.replace(old, f"  modulepath: {json.dumps(path)}"))
+
+
+def test_a_hostile_modulepath_is_quoted_on_the_host_and_never_runs(cluster: Cluster):
+    CANARY.unlink(missing_ok=True)
+    weird = f"m$(touch {CANARY}) `touch {CANARY}` \"q\" 'x'"
+    set_modulepath(cluster, f"{cluster.common}/{weird}/modules")
+    first = cluster.deploy("--hosts", "127.0.0.2")
+    assert first.returncode == 0, first.stdout + first.stderr
+    tree = cluster.host("127.0.0.2").root / weird / "modules"
+    assert sorted(p.name for p in (tree / "python").iterdir()) == ["3.11.5.lua", "3.12.1.lua"]
+    # the lock held by another deploy: the refusal names the path, and nothing runs
+    lock = cluster.host("127.0.0.2").root / weird / ".modules.pyherd/lock"
+    cluster.write_site(versions='["3.11.5"]')
+    set_modulepath(cluster, f"{cluster.common}/{weird}/modules")
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = cluster.deploy("--hosts", "127.0.0.2")
+    assert busy.returncode == 75, busy.stdout + busy.stderr
+    assert f"another deploy is swapping {cluster.common}/{weird}/modules" in busy.stderr
+    assert rows(busy.stdout)["127.0.0.2"][1] == "locked"
+    assert not CANARY.exists()
+    assert (tree / "python/3.12.1.lua").exists()  # nothing changed while locked
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    assert sorted(p.name for p in (tree / "python").iterdir()) == ["3.11.5.lua"]
+    assert not CANARY.exists()
+
+
+def plant(cluster: Cluster, where: str, victim: Path) -> Path:
+    """Replace a path of host .2's release store with a link to `victim`."""
+    store = cluster.host("127.0.0.2").root / ".modules.pyherd"
+    path = store / where
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+    path.symlink_to(victim)
+    return path
+
+
+@pytest.mark.parametrize("where", ["lock", "releases", "incoming", "manifests"])
+def test_a_link_planted_in_the_release_store_is_refused_and_its_target_untouched(
+    cluster: Cluster, tmp_path: Path, where: str
+):
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    victim = tmp_path / "victim"
+    (victim / "keep").mkdir(parents=True)
+    (victim / "a").write_text("A\n")
+    (victim / "keep/b").write_text("B\n")
+    victim_file = tmp_path / "victim.txt"
+    victim_file.write_text("precious\n")
+    link = plant(cluster, where, victim_file if where == "lock" else victim)
+    cluster.write_site(versions='["3.11.5", "3.13.1"]')
+    result = cluster.deploy("--hosts", "127.0.0.2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{cluster.common}/.modules.pyherd/{where} is a symbolic link" in result.stderr
+    assert link.is_symlink()
+    assert victim_file.read_text() == "precious\n"
+    assert sorted(str(p.relative_to(victim)) for p in victim.rglob("*")) == ["a", "keep", "keep/b"]
+    assert "python/3.13.1.lua" not in cluster.files("127.0.0.2")
+
+
+def test_a_directory_link_inside_the_live_release_is_never_written_through(
+    cluster: Cluster, tmp_path: Path
+):
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "3.12.1.lua").write_text("not pyherd's\n")
+    live = cluster.tree("127.0.0.2").resolve()
+    shutil.rmtree(live / "python")
+    (live / "python").symlink_to(victim)  # a planted link where pyherd's directory was
+    cluster.write_site(versions='["3.11.5"]')  # would remove python/3.12.1.lua
+    result = cluster.deploy("--hosts", "127.0.0.2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "python is a link to a directory; pyherd writes through none" in result.stderr
+    assert (victim / "3.12.1.lua").read_text() == "not pyherd's\n"
+
+
+def test_a_deploy_that_read_an_older_release_exits_75_and_a_rerun_converges(cluster: Cluster):
+    """Deploy B reads the host, then stalls; deploy A swaps in 3.13.1; B must not build on
+    A's tree with its own manifest (3.13.1 would stay live and undeclared forever)."""
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    cluster.write_site(versions='["3.11.5"]')  # B drops 3.12.1
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools"), "PYHERD_STOP_AT": "deploy-upload"}
+    b = subprocess.Popen(
+        [*PYHERD, "deploy", "--site", "t", "--hosts", "127.0.0.2"],
+        cwd=cluster.project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{b.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+            assert time.monotonic() < deadline and b.poll() is None, b.communicate()
+            time.sleep(0.05)
+        cluster.write_site(versions='["3.11.5", "3.12.1", "3.13.1"]')  # A adds 3.13.1
+        a = cluster.deploy("--hosts", "127.0.0.2")
+        assert a.returncode == 0, a.stdout + a.stderr
+    finally:
+        b.send_signal(signal.SIGCONT)
+    out, err = b.communicate(timeout=120)
+    assert b.returncode == 75, out + err
+    assert "changed since this deploy read it; deploy again" in err
+    assert "python/3.13.1.lua" in cluster.files("127.0.0.2")  # A's release stands
+    cluster.write_site(versions='["3.11.5"]')  # B again: recomputed from what is live
+    again = cluster.deploy("--hosts", "127.0.0.2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    live = cluster.files("127.0.0.2")
+    assert sorted(live) == ["python/3.11.5.lua"]
+    store = cluster.host("127.0.0.2").root / ".modules.pyherd"
+    release = os.readlink(cluster.tree("127.0.0.2")).rsplit("/", 1)[1]
+    manifest = (store / "manifests" / release).read_text().splitlines()
+    assert [line.split("  ", 1)[1] for line in manifest] == sorted(live)
+
+
+def test_only_the_deployed_sites_own_files_are_copied_and_never_through_a_link(
+    cluster: Cluster, tmp_path: Path
+):
+    cluster.write_site(extra=f"project_dir: {cluster.common}/project\n")
+    secret = tmp_path / "outside/secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("s3cret\n")
+    secret.chmod(0o600)
+    sites = cluster.project / "sites"
+    (sites / "t/linked.txt").symlink_to(secret)
+    (sites / "t/linkdir").symlink_to(secret.parent)
+    (sites / "t/private.txt").write_text("admins only\n")
+    (sites / "t/private.txt").chmod(0o600)
+    (sites / "other.yaml").write_text("module_tool: lmod\nmodules: {}\n")
+    (sites / "other").mkdir()
+    (sites / "other/notes.txt").write_text("another site's\n")
+    result = cluster.deploy("--hosts", "127.0.0.4")
+    assert result.returncode == 0, result.stdout + result.stderr
+    copy = cluster.tree("127.0.0.4", "project")
+    files = sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file())
+    assert "sites/t.yaml" in files and "sites/t/private.txt" in files
+    assert not [f for f in files if "other" in f or "linked" in f or "linkdir" in f], files
+    assert all(not p.is_symlink() for p in copy.rglob("*"))
+    assert (copy / "sites/t/private.txt").stat().st_mode & 0o777 == 0o600
+    assert (copy / "sites/t.yaml").stat().st_mode & 0o777 == 0o644
+    assert "s3cret" not in "".join(p.read_text() for p in copy.rglob("*") if p.is_file())
+
+
+def test_a_failed_cache_refresh_is_retried_by_the_next_deploy(cluster: Cluster, lmod):
+    failing = cluster.base / "failing-update"
+    failing.write_text("#!/bin/sh\necho 'spider: disk full' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    site = cluster.project / "sites/t.yaml"
+    site.write_text(site.read_text().replace(CACHE_UPDATE, str(failing)))
+    first = cluster.deploy("--hosts", "127.0.0.2")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "the cache refresh failed (the next deploy retries it): spider: disk full" in (
+        first.stderr
+    )
+    site.write_text(site.read_text().replace(str(failing), CACHE_UPDATE))
+    again = cluster.deploy("--hosts", "127.0.0.2")  # nothing to upload, a refresh owed
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert rows(again.stdout)["127.0.0.2"][:2] == ["0", "unchanged"]
+    assert "cache refreshed (retried: the last refresh had failed)" in again.stdout
+    root = cluster.host("127.0.0.2").root
+    assert "3.12.1.lua" in (root / "cache/spiderT.lua").read_text()
+    third = cluster.deploy("--hosts", "127.0.0.2")
+    assert "retried" not in third.stdout and third.returncode == 0
+    # the deployed lmodrc.lua points Lmod at that cache
+    lmodrc = (root / "etc/lmodrc.lua").read_text()
+    assert f'dir = "{cluster.common}/cache"' in lmodrc
+    assert f'timestamp = "{cluster.common}/cache/timestamp"' in lmodrc

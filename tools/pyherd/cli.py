@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         Path("templates") if Path("templates").is_dir() else SHIPPED_TEMPLATES
     )
     paths = Paths(args.sites, templates, getattr(args, "out", None) or Path("modulefiles"))
+    # What pyherd creates (trees, generations, caches, modulefiles) is readable by all and
+    # writable by its owner only, whatever the caller's umask (cron's may be 000 or 002).
+    os.umask(0o022)
     try:
         return int(args.run(args, paths))
     except ConfigError as exc:

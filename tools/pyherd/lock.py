@@ -10,6 +10,7 @@ else from the line a working holder writes into the lock file (other hosts).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import sys
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from pyherd.errors import Locked
+from pyherd.errors import JobFailed, Locked
 
 
 class TreeLock:
@@ -34,7 +35,7 @@ class TreeLock:
             self._announce_now = False
             self._announced = True  # nothing to write, nothing to truncate
         else:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = _open_lock(self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -74,6 +75,20 @@ class TreeLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, never through a link (a planted one would be truncated): its
+    directory may not be a link either."""
+    refusal = "is a symbolic link; pyherd takes no lock through one"
+    if path.parent.is_symlink():
+        raise JobFailed(f"{path.parent}: {refusal}")
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise JobFailed(f"{path}: {refusal}") from None
+        raise
 
 
 def holder_on_this_host(inode: int) -> str | None:

@@ -55,7 +55,9 @@ HOST = _grammar(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", "a host name or IP
 USER = _grammar(r"[a-z_][a-z0-9_.-]*", "a user name")
 SHA256 = _grammar(r"[0-9a-f]{64}", "a sha256 (64 lowercase hex digits)")
 LOCAL_TAG = _grammar(r"[a-z0-9]+", "lowercase letters and digits")
-ABSOLUTE_PATH = _grammar(r"/[^\0]*", "an absolute path")
+ABSOLUTE_PATH = _grammar(
+    r"(?:/(?!\.\.?(?:/|$))[^/\0]+)+/?|/", "an absolute path without '.', '..' or '//' parts"
+)
 INDEX_URL = _grammar(r"(?:https?|file)://.*", "an http(s) or file URL")
 
 

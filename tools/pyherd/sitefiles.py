@@ -36,6 +36,17 @@ def _name_problem(sites_dir: Path, name: str) -> Problem | None:
     return Problem(_display(sites_dir / f"{name}.yaml"), None, "", why)
 
 
+def extends_chain(sites_dir: Path, name: str) -> list[str]:
+    """The site and every site it extends, nearest first (the files a load reads)."""
+    chain = [name]
+    while True:
+        data = load_yaml(sites_dir / f"{chain[-1]}.yaml").data
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(parent, str) or parent in chain:
+            return chain
+        chain.append(parent)
+
+
 def load_site(sites_dir: Path, name: str) -> Site:
     """Load, merge and validate one site; raise ConfigError listing every problem."""
     if problem := _name_problem(sites_dir, name):

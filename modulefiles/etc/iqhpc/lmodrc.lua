@@ -1,5 +1,6 @@
--- Lmod properties of iqhpc: rendered by pyherd from sites/iqhpc.yaml.
--- Point LMOD_RC at this file (or install it as lmodrc.lua) so avail shows the tags.
+-- Lmod settings of iqhpc: rendered by pyherd from sites/iqhpc.yaml.
+-- Point LMOD_RC at this file (or install it as lmodrc.lua) so avail shows the tags
+-- and reads the spider cache pyherd deploy refreshes.
 propT = {
     ["type_"] = {
         validT = { ["tools"] = 1, ["math"] = 1, },

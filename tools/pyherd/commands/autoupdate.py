@@ -2,7 +2,8 @@
 
 For each tree marked `autoupdate: true` (or each --tree): re-solve its specs
 against its channels. The same solution as the current generation: nothing is
-written, one line says so (none with --quiet). Otherwise the next generation is
+written, one line says so (none with --quiet, nor for a tree another run holds).
+Otherwise the next generation is
 built beside the current one from exactly that solution, health-checked, swapped
 in, generations beyond `keep` are collected, and modulefiles rendered here before
 are re-rendered. The report names each package added, removed, upgraded,
@@ -79,7 +80,9 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     else:
         for tree in report.trees:
             out = sys.stdout if tree.exit_code == 0 else sys.stderr
-            if tree.status != "unchanged" or not args.quiet:
+            # --quiet (cron): nothing when nothing changed or another run held the lock,
+            # so an overlap mails nobody; exit 75 says it
+            if tree.status not in ("unchanged", "locked") or not args.quiet:
                 print("\n".join(lines(tree)), file=out)
         if report.rerendered:
             print(f"modulefiles re-rendered: {', '.join(report.rerendered)}")

@@ -9,8 +9,11 @@ pyherd deploy --site S [--group G | --hosts H ...] [--dry-run]
   earlier deploy put there and the site no longer declares are removed; files
   pyherd never put there are left alone. Lmod's spider cache is then refreshed
   (deploy.lmod_cache_dir). A table gives each host's result; exit 0 only when every
-  host succeeded, 1 otherwise (the hosts that failed are named with the reason, the
-  others are done).
+  host succeeded, 75 when the only failures were hosts another deploy was changing
+  (its lock was held, or it swapped in a release after this run read the host: run
+  again, and the diff is recomputed from what is live), 1 otherwise (the hosts that
+  failed are named with the reason, the others are done). Every path is quoted on the
+  host, and nothing under the release store (.T.pyherd/) is followed through a link.
 
 pyherd deploy --site S --run 'install TREE' | --run autoupdate | --run 'wheels build'
   Runs that pyherd command on the hosts of deploy.run_group (default: build), in
@@ -31,8 +34,9 @@ from typing import TYPE_CHECKING
 
 from pyherd import options
 from pyherd.deploy.target import resolve
-from pyherd.errors import JobFailed
+from pyherd.errors import JobFailed, Locked
 from pyherd.project import Paths, load_one, rendered
+from pyherd.sitefiles import extends_chain
 from pyherd.table import aligned
 
 if TYPE_CHECKING:
@@ -86,13 +90,22 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
         results = run_remote(target, words)
     else:
         files = rendered(paths, item)
-        trees = local_trees(target.site, target.settings, files, [paths.sites, paths.templates])
+        chain = extends_chain(paths.sites, target.site)
+        project = {f"sites/{name}.yaml": paths.sites / f"{name}.yaml" for name in chain}
+        project[f"sites/{target.site}"] = paths.sites / target.site
+        project["templates"] = paths.templates
+        trees = local_trees(target.site, target.settings, files, project)
         results = deploy_trees(target, trees)
     print(_table(results, words is not None))
     for result in results:
         for note in result.notes:
             print(f"{result.host}: {note}", file=sys.stderr)
     failed = [r for r in results if not r.ok]
+    if failed and all(r.result == "locked" for r in failed):
+        raise Locked(
+            f"{len(failed)} of {len(results)} host(s) were being deployed by another run: "
+            + "; ".join(f"{r.host}: {r.detail}" for r in failed)
+        )
     if failed:
         raise JobFailed(
             f"{len(failed)} of {len(results)} host(s) failed: "

@@ -1,8 +1,16 @@
-"""Health checks: commands that must succeed inside a generation before it is published."""
+"""Health checks: commands that must succeed inside a generation before it is published.
+
+Each check runs in its own session (process group) under a bash that pyherd's death
+signals (PR_SET_PDEATHSIG) and that then kills the whole group: a killed pyherd leaves
+no check, nor anything a check started, running. A timeout kills the group too.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,22 +26,10 @@ def run_checks(prefix: Path, checks: tuple[str, ...], label: str, log: Path) -> 
     env["PATH"] = f"{prefix}/bin:{prefix}/condabin:{env.get('PATH', '/usr/bin:/bin')}"
     env["CONDA_PREFIX"] = str(prefix)
     env["PYTHONNOUSERSITE"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # a check leaves no __pycache__ in the generation
     for check in checks:
         with tempfile.TemporaryDirectory(prefix="pyherd-check-") as cwd:
-            try:
-                proc = subprocess.run(
-                    ["bash", "-c", check],
-                    cwd=cwd,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    capture_output=True,
-                    text=True,
-                    timeout=TIMEOUT,
-                    check=False,
-                )
-                output, code = proc.stdout + proc.stderr, proc.returncode
-            except subprocess.TimeoutExpired:
-                output, code = f"timed out after {TIMEOUT} s", -1
+            output, code = _run(check, cwd, env)
         with open(log, "a") as f:
             f.write(f"$ {check}   # {label}, exit {code}\n{output}\n")
         if code != 0:
@@ -43,3 +39,35 @@ def run_checks(prefix: Path, checks: tuple[str, ...], label: str, log: Path) -> 
                 + (f": {tail}" if tail else "")
                 + f"; log: {log}"
             )
+
+
+# The group leader runs the check in the background so that its TERM trap runs at once,
+# then kills every process of the group (the check's children too).
+_LEADER = 'trap "kill -KILL 0" TERM HUP INT; bash -c "$1" & wait "$!"'
+
+
+def _term_with_parent() -> None:
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _run(check: str, cwd: str, env: dict[str, str]) -> tuple[str, int]:
+    proc = subprocess.Popen(
+        ["bash", "-c", _LEADER, "pyherd-check", check],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_term_with_parent,
+    )
+    try:
+        output, _ = proc.communicate(timeout=TIMEOUT)
+        return output, proc.returncode
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return f"timed out after {TIMEOUT} s", -1

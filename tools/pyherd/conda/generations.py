@@ -154,6 +154,14 @@ def explicit_lines(packages: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def unmark_caches(prefix: Path) -> None:
+    """Drop the CACHEDIR.TAG files rattler leaves in prefixes: backups run with
+    --exclude-caches would skip the published trees."""
+    for dirpath, _dirnames, filenames in os.walk(prefix):
+        if "CACHEDIR.TAG" in filenames:
+            os.unlink(os.path.join(dirpath, "CACHEDIR.TAG"))
+
+
 def seal(prefix: Path) -> None:
     """Readable by all, writable by nobody but the owner (files hard-linked from the
     package cache share the inode, so the cache gets the same modes)."""

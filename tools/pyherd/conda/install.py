@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import stat
 import time
 from dataclasses import dataclass, field
@@ -51,16 +52,38 @@ def _platform() -> str:
 
 
 def check_root(plan: TreePlan, allow_world_writable: bool) -> None:
-    """Refuse a root (or tree directory) that anyone may write into."""
-    for path in (plan.root, plan.layout.dir):
+    """Refuse a root that anyone may write into, and a tree whose own directories (the
+    tree, generations/, .pkgs, .downloads) are links, belong to someone else, or are
+    writable by group or others: a package or installer could be swapped in between
+    its sha256 check and its use."""
+    try:
+        mode = os.stat(plan.root).st_mode
+    except FileNotFoundError:
+        mode = 0
+    if mode & stat.S_IWOTH and not allow_world_writable:
+        raise JobFailed(
+            f"{plan.root} is world-writable (mode {stat.S_IMODE(mode):o}): anyone could "
+            "replace what users run; fix its mode or pass --allow-world-writable"
+        )
+    layout = plan.layout
+    for path in (layout.dir, layout.generations, layout.pkgs, layout.downloads):
         try:
-            mode = os.stat(path).st_mode
+            st = os.lstat(path)
         except FileNotFoundError:
             continue
-        if mode & stat.S_IWOTH and not allow_world_writable:
+        if stat.S_ISLNK(st.st_mode):
+            raise JobFailed(f"{path} is a symbolic link; pyherd installs through none")
+        if st.st_uid != os.geteuid():
             raise JobFailed(
-                f"{path} is world-writable (mode {stat.S_IMODE(mode):o}): anyone could replace "
-                "what users run; fix its mode or pass --allow-world-writable"
+                f"{path} belongs to uid {st.st_uid}, not to this user ({os.geteuid()}): "
+                "only the tree's owner may write into it"
+            )
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not (
+            allow_world_writable and path == layout.dir
+        ):
+            raise JobFailed(
+                f"{path} is writable by group or others (mode {stat.S_IMODE(st.st_mode):o}): "
+                f"anyone in them could swap what users run; chmod go-w {path}"
             )
 
 
@@ -127,11 +150,17 @@ def install(
     started = time.monotonic()
     check_root(plan, allow_world_writable)
     tree = TreeDir(plan.layout)
+    created = _first_missing(tree.generations_dir)
     tree.generations_dir.mkdir(parents=True, exist_ok=True)
-    with TreeLock(tree.lock_file):
-        cleaned = clean_incomplete(tree)
-        previous = tree.current_id()
-        gid, record, collected = publish_new(plan, condarc, tree, progress)
+    try:
+        with TreeLock(tree.lock_file):
+            cleaned = clean_incomplete(tree)
+            previous = tree.current_id()
+            gid, record, collected = publish_new(plan, condarc, tree, progress)
+    except ConfigError:  # bad input (a spec the solver cannot read): leave nothing behind
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
     return Installed(
         plan.tree,
         gid,
@@ -141,6 +170,14 @@ def install(
         collected,
         cleaned,
     )
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory of `path` that does not exist yet (what a mkdir -p makes)."""
+    missing = None
+    while not path.exists():
+        missing, path = path, path.parent
+    return missing
 
 
 def publish_new(
@@ -164,7 +201,7 @@ def publish_new(
             checkpoint("built")
             record = _record(plan, gid, prefix, "building")
             (prefix / ".condarc").write_text(condarc)  # conda reads it there: the base prefix
-            generations.seal(prefix)
+            generations.unmark_caches(prefix)
         except BaseException:
             vendor.remove_tree(prefix)  # never half-built on disk when we can help it
             raise
@@ -175,9 +212,13 @@ def publish_new(
                 checks.run_checks(env.prefix_in(prefix), env.checks, f"{plan.tree}:{env.name}", log)
         except JobFailed as exc:
             record.update(status="failed", reason=str(exc))
+            generations.seal(prefix)
             generations.write_record(prefix, record)
             raise
         checkpoint("checked")
+        # sealed after its checks (which write no bytecode): nothing in a published
+        # generation changes, and nothing in it is writable by group or others
+        generations.seal(prefix)
         record["status"] = "ready"
         generations.write_record(prefix, record)
     except OSError as exc:  # a full disk, a lost mount: the generation is not published

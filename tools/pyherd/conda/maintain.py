@@ -45,7 +45,9 @@ def rollback(plan: TreePlan, to: int | None, *, dry_run: bool = False) -> Rollba
         if target.id == current or dry_run:
             return Rollback(current, target.id, done=False)
         tree.swap(target.id)
-        _mark(tree, current, {"at": time.strftime("%Y-%m-%d %H:%M:%S %z"), "to": target.id})
+        if current is not None and target.id < current:  # back, not forward: only then
+            # is the generation left one a human turned away from
+            _mark(tree, current, {"at": time.strftime("%Y-%m-%d %H:%M:%S %z"), "to": target.id})
         _mark(tree, target.id, None)
     return Rollback(current, target.id, done=True)
 

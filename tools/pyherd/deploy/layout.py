@@ -6,6 +6,7 @@ For a target T (the path users' MODULEPATH names):
   .T.pyherd/manifests/<id>    what pyherd put in that release (sha256sum format)
   .T.pyherd/incoming/         uploads
   .T.pyherd/lock              flock while swapping
+  .T.pyherd/refresh-pending   a cache refresh is owed (the last one failed)
   .T.pyherd-link              the new link, renamed over T
 Every path here is a POSIX path on the host; scripts.py quotes each one.
 """
@@ -47,6 +48,11 @@ class ReleaseStore:
     @property
     def lock(self) -> str:
         return posixpath.join(self.dir, "lock")
+
+    @property
+    def refresh_pending(self) -> str:
+        """Present while a swapped-in change still owes Lmod's cache a refresh."""
+        return posixpath.join(self.dir, "refresh-pending")
 
     @property
     def link_temp(self) -> str:

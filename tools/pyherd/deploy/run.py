@@ -95,7 +95,8 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
         state = _sh(conn, scripts.read_state(trees), hide=True, timeout=QUICK)
         if state.exited != 0:
             raise HostError(f"cannot read the current release: {_last_line(state.stderr)}")
-        remote, missing = scripts.parse_state(state.stdout, len(trees))
+        host_state = scripts.parse_state(state.stdout, len(trees))
+        remote, missing = host_state.trees, host_state.missing
         if missing:
             raise HostError(f"the host lacks {', '.join(missing)} (needed to swap releases)")
         for tree, there in zip(trees, remote, strict=True):
@@ -114,45 +115,71 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
         ]
         count = sum(change.count for change in changed)
         summary = _summary(changed)
+        if not changed and host_state.refresh_pending and not target.dry_run:
+            result = HostResult(host, "unchanged", detail="nothing to upload")
+            return _refresh(conn, target, trees, result, retried=True)
         if not changed:
             return HostResult(host, "unchanged", detail="nothing to upload")
         if target.dry_run:
             return HostResult(host, "would change", count, summary)
         release = scripts.next_release(remote, secrets.token_hex(4))
         staging = changed[0].tree.store.incoming
-        mk = _sh(conn, f"mkdir -p -- {shlex.quote(staging)}", hide=True, timeout=QUICK)
+        mk = _sh(conn, scripts.prepare([c.tree for c in changed]), hide=True, timeout=QUICK)
         if mk.exited != 0:
-            raise HostError(f"cannot make {staging}: {_last_line(mk.stderr)}")
+            raise HostError(f"cannot prepare {staging}: {_last_line(mk.stderr)}")
         upload = f"{staging}/{release}.tar.gz"
         _upload(conn, archive(changed), upload)
+        expected = [there.release for change in changed for tree, there in
+                    zip(trees, remote, strict=True) if tree is change.tree]  # fmt: skip
         swapped = _sh(
             conn,
-            scripts.swap(upload, release, [change.tree for change in changed]),
+            scripts.swap(upload, release, [change.tree for change in changed], expected),
             hide=True,
             timeout=SLOW,
         )
+        if swapped.exited == 75:
+            why = _last_line(swapped.stderr)
+            return HostResult(host, "locked", count, f"{why}; nothing changed", ok=False)
         if swapped.exited != 0:
             why = _last_line(swapped.stderr) or f"exit {swapped.exited}"
             raise HostError(f"the swap failed, the previous release stays: {why}")
         result = HostResult(host, "deployed", count, summary)
-        settings = target.settings
-        if settings.lmod_cache_dir and any(change.tree is trees[0] for change in changed):
-            refreshed = _sh(
-                conn,
-                scripts.refresh(settings.cache_update, settings.lmod_cache_dir, trees[0].remote),
-                hide=True,
-                timeout=SLOW,
-            )
-            if refreshed.exited != 0:
-                result.ok, result.result = False, "failed"
-                result.detail += (
-                    f"; deployed, but the cache refresh failed: {_last_line(refreshed.stderr)}"
-                )
-            else:
-                result.detail += "; " + _last_line(refreshed.stdout).lstrip("#")
+        if any(change.tree is trees[0] for change in changed):
+            return _refresh(conn, target, trees, result)
         return result
 
     return each_host(target, job)
+
+
+def _refresh(
+    conn: Connection, target: Target, trees: list[Tree], result: HostResult, retried: bool = False
+) -> HostResult:
+    """Refresh Lmod's spider cache after the modulefiles changed (or retry one a failed
+    refresh still owes); a failure fails the host, and the next deploy retries."""
+    settings = target.settings
+    if not settings.lmod_cache_dir:
+        return result
+    refreshed = _sh(
+        conn,
+        scripts.refresh(
+            settings.cache_update,
+            settings.lmod_cache_dir,
+            trees[0].remote,
+            trees[0].store.refresh_pending,
+        ),
+        hide=True,
+        timeout=SLOW,
+    )
+    if refreshed.exited != 0:
+        why = _last_line(refreshed.stdout + "\n" + refreshed.stderr) or f"exit {refreshed.exited}"
+        result.ok, result.result = False, "failed"
+        done = "deployed, but " if result.changed else ""
+        result.detail += f"; {done}the cache refresh failed (the next deploy retries it): {why}"
+    else:
+        result.detail += "; " + _last_line(refreshed.stdout).lstrip("#")
+        if retried:
+            result.detail += " (retried: the last refresh had failed)"
+    return result
 
 
 def _summary(changes: list[Change]) -> str:

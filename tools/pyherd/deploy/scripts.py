@@ -34,9 +34,12 @@ class RemoteTree:
 
 
 def read_state(trees: list[Tree]) -> str:
-    """Prints, per tree, '#tree N' and its state, then its manifest's lines."""
+    """Prints '#refresh-pending' when a cache refresh is owed, then, per tree, '#tree N'
+    and its state, then its manifest's lines."""
+    pending = quote(trees[0].store.refresh_pending)
     parts = ["for tool in tar flock cp mktemp; do command -v $tool >/dev/null "
-             "|| printf '#missing %s\\n' $tool; done"]  # fmt: skip
+             "|| printf '#missing %s\\n' $tool; done",
+             f"[ ! -e {pending} ] || printf '#refresh-pending\\n'"]  # fmt: skip
     for i, tree in enumerate(trees):
         target = quote(tree.remote)
         manifests = quote(tree.store.manifests)
@@ -51,13 +54,23 @@ def read_state(trees: list[Tree]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def parse_state(text: str, count: int) -> tuple[list[RemoteTree], list[str]]:
-    """The trees' states, and the tools the host lacks."""
+@dataclass
+class HostState:
+    trees: list[RemoteTree]
+    missing: list[str]  # tools the host lacks
+    refresh_pending: bool = False  # a change was swapped in but the cache refresh failed
+
+
+def parse_state(text: str, count: int) -> HostState:
+    """The trees' states, the tools the host lacks, and whether a refresh is owed."""
     trees = [RemoteTree("absent") for _ in range(count)]
     missing: list[str] = []
+    pending = False
     current: RemoteTree | None = None
     for line in text.splitlines():
-        if line.startswith("#missing "):
+        if line == "#refresh-pending" and current is None:
+            pending = True
+        elif line.startswith("#missing "):
             missing.append(line.split(" ", 1)[1])
         elif line.startswith("#tree "):
             current = trees[int(line.split()[1])]
@@ -72,12 +85,45 @@ def parse_state(text: str, count: int) -> tuple[list[RemoteTree], list[str]]:
         elif current.manifest is not None and not line.startswith("#"):
             digest, _, rel = line.partition("  ")
             current.manifest[rel] = digest
-    return trees, missing
+    return HostState(trees, missing, pending)
 
 
-def swap(archive: str, release: str, changed: list[Tree]) -> str:
+def fail(message: str, code: int) -> str:
+    """Shell that prints `message` (quoted: it may hold a hostile path) and exits."""
+    return f"{{ printf '%s\\n' {quote(message)} >&2; exit {code}; }}"
+
+
+def guard(store_dirs: list[str], lock: str) -> list[str]:
+    """Shell that refuses a store whose directories are links, not owned by this user, or
+    writable by others, and a lock that is a link: nothing below is ever followed."""
+    lines = []
+    for directory in store_dirs:
+        d = quote(directory)
+        lines += [
+            f"[ ! -L {d} ] || {fail(f'{directory} is a symbolic link; pyherd follows none', 3)}",
+            f"mkdir -p -m 755 -- {d}",
+            f"[ -O {d} ] || {fail(f'{directory} is not owned by the deploying user', 3)}",
+            f'[ -z "$(find {d} -maxdepth 0 -perm /022)" ] || '
+            + fail(f"{directory} is writable by group or others", 3),
+        ]
+    lines.append(f"[ ! -L {quote(lock)} ] || {fail(f'{lock} is a symbolic link', 3)}")
+    return lines
+
+
+def prepare(trees: list[Tree]) -> str:
+    """Make each store's directories (checked as guard() says) before anything is uploaded."""
+    lines = ["set -eu", "umask 022"]
+    for tree in trees:
+        store = tree.store
+        lines += guard([store.dir, store.releases, store.manifests, store.incoming], store.lock)
+    return "\n".join(lines) + "\n"
+
+
+def swap(archive: str, release: str, changed: list[Tree], expected: list[str]) -> str:
     """Unpack the uploaded archive into a new release of each changed tree, then point
-    each tree's link at it; prune old releases. Exit 75: another deploy holds a lock."""
+    each tree's link at it; prune old releases. Exit 75: another deploy holds a lock, or
+    changed a tree since this one read it (`expected`: each tree's release then, or ''),
+    so a rerun recomputes from what is live and nothing is lost."""
     lines = [
         "set -eu",
         "umask 022",
@@ -91,17 +137,25 @@ def swap(archive: str, release: str, changed: list[Tree]) -> str:
         fd = 3 + i
         target, store = quote(tree.remote), tree.store
         releases, manifests = quote(store.releases), quote(store.manifests)
+        lines += guard([store.dir, store.releases, store.manifests], store.lock)
         lines += [
-            f"mkdir -p {releases} {manifests}",
-            f"exec {fd}>{quote(store.lock)}",
-            f'flock -n {fd} || {{ echo "another deploy is swapping {tree.remote}" >&2; exit 75; }}',
+            f"exec {fd}>>{quote(store.lock)}",
+            f"flock -n {fd} || {fail(f'another deploy is swapping {tree.remote}', 75)}",
             f"if [ -e {target} ] && [ ! -L {target} ]; then "
-            f'echo "{tree.remote} is a directory pyherd did not make; move it aside" >&2; '
-            "exit 3; fi",
+            + fail(f"{tree.remote} is a directory pyherd did not make; move it aside", 3)
+            + "; fi",
+            f"cur=$(readlink -- {target} || true); cur=${{cur##*/}}",
+            f'[ "$cur" = {quote(expected[i])} ] || '
+            + fail(f"{tree.remote} changed since this deploy read it; deploy again", 75),
             f"find {releases} -mindepth 1 -maxdepth 1 -name '*.tmp' -exec rm -rf -- {{}} +",
             f'new={releases}/"$id"',
             'mkdir -- "$new.tmp"',
             f'if [ -L {target} ] && [ -d {target}/ ]; then cp -al -- {target}/. "$new.tmp"/; fi',
+            # a link to a directory in the release would turn the rm and cp below into
+            # writes through it: refuse the release instead
+            'linked=$(find "$new.tmp" -type l -exec test -d {} \\; -print | head -n 1)',
+            '[ -z "$linked" ] || { printf \'%s is a link to a directory; pyherd writes through '
+            'none\\n\' "${linked#"$new.tmp"/}" >&2; exit 3; }',
             f'(cd "$new.tmp" && xargs -r -d \'\\n\' rm -f -- < "$unpacked/{i}/gone")',
             f"(cd \"$new.tmp\" && xargs -r -d '\\n' rmdir -p --ignore-fail-on-non-empty -- "
             f'< "$unpacked/{i}/dirs") 2>/dev/null || true',
@@ -128,14 +182,19 @@ def swap(archive: str, release: str, changed: list[Tree]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def refresh(command: str, cache_dir: str, modulepath: str) -> str:
-    """Refresh Lmod's system spider cache; prints '#cache refreshed' or '#cache skipped ...'."""
-    cmd, directory = quote(command), quote(cache_dir)
+def refresh(command: str, cache_dir: str, modulepath: str, pending: str) -> str:
+    """Refresh Lmod's system spider cache; prints '#cache refreshed' or '#cache skipped ...'.
+
+    The owed refresh is recorded first (`pending`) and cleared only once it worked, so a
+    failed one is retried by the next deploy even when nothing else changed."""
+    cmd, directory, marker = quote(command), quote(cache_dir), quote(pending)
+    skipped = quote(f"#cache skipped: {command} not found")
     return (
+        f": > {marker}\n"
         f"if command -v {cmd} >/dev/null 2>&1; then "
         f"mkdir -p {directory} && {cmd} -d {directory} -t {directory}/timestamp "
-        f"{quote(modulepath)} >/dev/null && echo '#cache refreshed'; "
-        f"else echo '#cache skipped: {command.replace(chr(39), '')} not found'; fi\n"
+        f"{quote(modulepath)} 2>&1 >/dev/null && rm -f -- {marker} && echo '#cache refreshed'; "
+        f"else rm -f -- {marker}; printf '%s\\n' {skipped}; fi\n"
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import posixpath
+import stat
 import tarfile
 import time
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from pyherd.deploy.layout import ReleaseStore
 from pyherd.deploy.settings import DeploySettings
-from pyherd.layout import SiteLayout
+from pyherd.layout import SiteLayout, UnsafePath, join
 
 PRIVATE_KEY = b"PRIVATE KEY-----"  # PEM and OpenSSH private keys: never copied to a host
 
@@ -28,6 +30,7 @@ class Tree:
     label: str  # modulefiles, configs, project
     remote: str  # the path on the host: a symlink to the current release
     files: dict[str, bytes] = field(hash=False, compare=False)
+    private: frozenset[str] = frozenset()  # files others may not read here: 0600 there too
 
     @cached_property
     def manifest(self) -> dict[str, str]:
@@ -43,10 +46,14 @@ class Tree:
 
 
 def local_trees(
-    site_name: str, settings: DeploySettings, rendered: dict[str, str], sources: list[Path]
+    site_name: str,
+    settings: DeploySettings,
+    rendered: dict[str, str],
+    project: dict[str, Path],
 ) -> list[Tree]:
     """The trees of one site: its modulefiles, its configs, and (with project_dir) the
-    site files and templates pyherd on the host reads for --run."""
+    files pyherd on the host reads for --run: `project` maps where each goes in the copy
+    to a local file or directory (the site's own site files and directory, templates)."""
     layout = SiteLayout(site_name)
     parts: dict[str, dict[str, bytes]] = {"tree": {}, "config": {}}
     for rel, text in rendered.items():
@@ -58,17 +65,39 @@ def local_trees(
     if settings.config_dir:
         trees.append(Tree("configs", settings.config_dir, configs))
     if settings.project_dir:
-        project: dict[str, bytes] = {}
-        for top in sources:
-            for path in sorted(top.rglob("*")):
-                if not path.is_file() or "__pycache__" in path.parts:
-                    continue
-                data = path.read_bytes()
-                if PRIVATE_KEY in data:  # the deploy's own key stays on this machine
-                    continue
-                project[f"{top.name}/{path.relative_to(top).as_posix()}"] = data
-        trees.append(Tree("project", settings.project_dir, project))
+        files: dict[str, bytes] = {}
+        private: set[str] = set()
+        for rel, path in project_files(project):
+            data = path.read_bytes()
+            if PRIVATE_KEY in data:  # the deploy's own key stays on this machine
+                continue
+            files[rel] = data
+            if not path.stat().st_mode & stat.S_IROTH:
+                private.add(rel)
+        trees.append(Tree("project", settings.project_dir, files, frozenset(private)))
     return trees
+
+
+def project_files(project: dict[str, Path]) -> list[tuple[str, Path]]:
+    """Every regular file of `project` (where it goes -> a local file or directory);
+    a symbolic link is never followed or copied, whatever it points at."""
+    out = []
+    for rel, top in project.items():
+        if top.is_symlink() or not top.exists():
+            continue
+        if top.is_file():
+            out.append((rel, top))
+            continue
+        for directory, subdirs, names in os.walk(top):
+            here = Path(directory)
+            subdirs[:] = sorted(
+                d for d in subdirs if d != "__pycache__" and not (here / d).is_symlink()
+            )
+            for name in sorted(names):
+                path = here / name
+                if not path.is_symlink() and path.is_file():
+                    out.append((f"{rel}/{path.relative_to(top).as_posix()}", path))
+    return out
 
 
 def parse_manifest(text: str) -> dict[str, str]:
@@ -95,8 +124,17 @@ def diff(tree: Tree, remote: dict[str, str]) -> Change:
     """What turns the host's release (its manifest) into this tree."""
     local = tree.manifest
     upload = sorted(rel for rel, digest in local.items() if remote.get(rel) != digest)
-    remove = sorted(rel for rel in remote if rel not in local)
+    # a line of the host's manifest that would leave the release is never a removal
+    remove = sorted(rel for rel in remote if rel not in local and _inside(rel))
     return Change(tree, upload, remove)
+
+
+def _inside(rel: str) -> bool:
+    try:
+        join(rel)
+    except UnsafePath:
+        return False
+    return True
 
 
 def archive(changes: list[Change]) -> bytes:
@@ -106,14 +144,15 @@ def archive(changes: list[Change]) -> bytes:
     now = time.time()
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as tar:
 
-        def add(name: str, data: bytes) -> None:
+        def add(name: str, data: bytes, mode: int = 0o644) -> None:
             info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, now
+            info.size, info.mode, info.mtime = len(data), mode, now
             tar.addfile(info, io.BytesIO(data))
 
         for i, change in enumerate(changes):
             for rel in change.upload:
-                add(f"{i}/files/{rel}", change.tree.files[rel])
+                mode = 0o600 if rel in change.tree.private else 0o644
+                add(f"{i}/files/{rel}", change.tree.files[rel], mode)
             add(f"{i}/manifest", change.tree.manifest_text().encode())
             gone = "".join(f"{rel}\n" for rel in [*change.upload, *change.remove])
             add(f"{i}/gone", gone.encode())

@@ -72,7 +72,8 @@ class Lmod(ModuleTool):
     loads_one_per_short_name = True
 
     def config_files(self, site: Site) -> dict[str, str]:
-        return {LMODRC: "lmod/lmodrc.lua.j2"} if site.properties else {}
+        cache = site.deploy is not None and site.deploy.lmod_cache_dir
+        return {LMODRC: "lmod/lmodrc.lua.j2"} if site.properties or cache else {}
 
     def tool_env(self, layout: SiteLayout, out_root: Path) -> dict[str, str]:
         lmodrc = out_root / layout.config(LMODRC)
