@@ -26,6 +26,7 @@ conda:
       packages: {tree.get("packages", '["python=3.11", numpy, bigdata]')}
       checks: {checks}
       keep: {tree.get("keep", "3")}
+      min_age_days: {tree.get("min_age_days", "8")}
       envs:
         py2:
           packages: ["python=2.7"]

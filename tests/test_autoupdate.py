@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -135,12 +137,26 @@ def test_json_report_and_dry_run_write_nothing(tmp_path, channel):
 
 
 def test_keep_collects_old_generations(tmp_path, channel):
-    p = project(tmp_path, channel, keep="2")
+    p = project(tmp_path, channel, keep="2", min_age_days="0")
     for version in ("2.0.1", "2.0.2"):
         publish_numpy(channel, version)
         assert p.autoupdate().returncode == 0
     assert p.generation_ids() == ["2", "3"]
     assert p.current() == "generations/3"
+
+
+def test_generations_superseded_recently_outlive_keep(tmp_path, channel):
+    """Jobs that loaded the module last night still run from last night's generation."""
+    p = project(tmp_path, channel, keep="1")  # min_age_days: 8
+    for version in ("2.0.1", "2.0.2"):
+        publish_numpy(channel, version)
+        assert p.autoupdate().returncode == 0
+    assert p.generation_ids() == ["1", "2", "3"] and p.current() == "generations/3"
+    dry = p.run("gc", "main", "--dry-run")
+    assert "main: would remove nothing" in dry.stdout
+    assert re.search(r"kept generation 1: current until 0\.\d h ago \(min_age_days 8\)", dry.stdout)
+    assert p.run("gc", "main", "--min-age-days", "0").returncode == 0
+    assert p.generation_ids() == ["3"]
 
 
 def test_pins_are_never_upgraded(tmp_path, channel):
@@ -380,7 +396,10 @@ def test_new_env_is_installed_and_its_module_rendered(tmp_path, channel, lmod):
     assert "  tools: added bigdata 1.0 0" in result.stdout
     assert f"modulefiles re-rendered: {out / 's/tools/1.lua'}" in result.stdout
     shown = lmod.run("module load tools/1 && echo $CONDA_PREFIX", [out / "s"])
-    assert shown.stdout.strip() == str(p.tree / "current/envs/tools"), shown.stderr
+    # the module pins the generation `current` names at load (generation 2 here)
+    generation = (p.tree / "current").resolve()
+    assert generation.name == "2"
+    assert shown.stdout.strip() == str(generation / "envs/tools"), shown.stderr
 
 
 def test_not_installed_and_bad_config(tmp_path, channel):
@@ -401,3 +420,56 @@ def test_not_installed_and_bad_config(tmp_path, channel):
     installer = p.autoupdate()
     assert installer.returncode == 2
     assert "autoupdate needs method rattler" in installer.stderr
+
+
+LONG_LIVED = """
+module load conda/1 || exit 3
+touch {d}/loaded
+while [ ! -e {d}/go ]; do sleep 0.05; done
+echo "python=$(command -v python)"
+python -c 'print("python-ok")'
+echo "conda_exe=$CONDA_EXE"
+conda --version >/dev/null && echo conda-ok
+module unload conda/1
+"""
+
+
+@pytest.mark.parametrize("tool", ["lmod", "environment-modules"])
+def test_a_long_lived_shell_keeps_one_working_generation_across_autoupdate_and_gc(
+    tmp_path, channel, lmod, modulecmd, tool
+):
+    p = project(tmp_path, channel, keep="1", min_age_days="0", tool=tool)
+    out = p.dir / "modulefiles"
+    assert p.run("render", "--out", str(out)).returncode == 0
+    runner = lmod if tool == "lmod" else modulecmd
+    first = p.tree / "generations/1"
+    results = []
+    shell = threading.Thread(
+        target=lambda: results.append(runner.run(LONG_LIVED.format(d=tmp_path), [out / "s"]))
+    )
+    shell.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "loaded").exists():
+            assert time.monotonic() < deadline and shell.is_alive(), results
+            time.sleep(0.05)
+        publish_numpy(channel)
+        assert p.autoupdate().returncode == 0
+        assert p.current() == "generations/2"
+        # keep 1 and no minimum age: only the shell that still uses generation 1 keeps it
+        gc = p.run("gc", "main")
+        assert gc.returncode == 0, gc.stderr
+        assert re.search(r"kept generation 1: in use by pid \d+", gc.stdout), gc.stdout
+        assert first.is_dir()
+    finally:
+        (tmp_path / "go").touch()
+        shell.join(timeout=120)
+    ran = results[0]
+    assert ran.returncode == 0, ran.stderr
+    assert f"python={first}/bin/python" in ran.stdout
+    assert "python-ok" in ran.stdout  # the channel's python is a stand-in for the real one
+    assert f"conda_exe={first}/bin/conda" in ran.stdout
+    assert "conda-ok" in ran.stdout
+    # the shell is gone: nothing uses generation 1 any more
+    assert p.run("gc", "main").returncode == 0
+    assert p.generation_ids() == ["2"]

@@ -115,9 +115,9 @@ def test_rollback_and_gc_never_touch_current(tmp_path: Path, channel: Channel):
     assert p.current() == "generations/2" and "was 3" in back.stdout
     assert p.run("rollback", "main", "--to", "1").returncode == 0
     assert p.current() == "generations/1"
-    dry = p.run("gc", "main", "--keep", "1", "--dry-run")
+    dry = p.run("gc", "main", "--keep", "1", "--min-age-days", "0", "--dry-run")
     assert "would remove 2" in dry.stdout and p.generation_ids() == ["1", "2", "3"]
-    gc = p.run("gc", "main", "--keep", "1")
+    gc = p.run("gc", "main", "--keep", "1", "--min-age-days", "0")
     assert gc.returncode == 0, gc.stderr
     assert p.generation_ids() == ["1", "3"]  # the newest, and the current one
     assert p.current() == "generations/1"

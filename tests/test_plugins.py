@@ -26,6 +26,7 @@ EVERY_OP = (
     m.IncludeShared(".shared.tcl"),
     m.DependsOn("dep/1"),
     m.Property("type_", "tools"),
+    m.PinLink(m.Pinned("ALL_PIN", ("/opt/tree/current",))),
     m.SetEnv("ALL_SET", ("v",)),
     m.UnsetEnv("ALL_UNSET"),
     m.PrependPath("ALL_PRE", ("/p",)),

@@ -29,7 +29,26 @@ class EnvRef:
             raise ValueError(f"{self.default!r}: an EnvRef default is a plain word")
 
 
-Part = str | EnvRef
+@dataclass(frozen=True)
+class Pinned:
+    """The directory a link points to when the module loads (a conda tree's `current`),
+    resolved once and kept in `var` while the module stays loaded: every path the module
+    gives a shell stays in one generation, however often `current` moves on."""
+
+    var: str  # an environment variable name
+    link: tuple[str | EnvRef, ...]
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", self.var):  # templates write it bare
+            raise ValueError(f"{self.var!r}: a pin's variable is upper-case letters and _")
+
+    @property
+    def local(self) -> str:
+        """The name templates give the resolved directory (a Lua local, a Tcl variable)."""
+        return self.var.lower()
+
+
+Part = str | EnvRef | Pinned
 Value = tuple[Part, ...]
 
 _PLACEHOLDER = re.compile(
@@ -81,10 +100,24 @@ def normalize(parts: list[Part] | Value) -> Value:
 
 
 def literal(value: Value) -> str | None:
-    """The value as plain text, or None if it reads the environment."""
-    if all(isinstance(p, str) for p in value):
-        return "".join(p for p in value if isinstance(p, str))
+    """The value as plain text (a pinned link as the link), or None if it reads the
+    environment."""
+    parts = [p.link if isinstance(p, Pinned) else (p,) for p in value]
+    flat = [q for part in parts for q in part]
+    if all(isinstance(p, str) for p in flat):
+        return "".join(p for p in flat if isinstance(p, str))
     return None
+
+
+def pins(ops: list[Op]) -> list[Pinned]:
+    """Every pinned link the operations' values hold, once, in order."""
+    found: dict[Pinned, None] = {}
+    for op in ops:
+        for name in op.__dataclass_fields__:
+            value = getattr(op, name)
+            if isinstance(value, tuple):
+                found.update((p, None) for p in value if isinstance(p, Pinned))
+    return list(found)
 
 
 def join(values: list[Value], sep: str) -> Value:
@@ -157,6 +190,14 @@ class SourceScript(Op):
 
 
 @dataclass(frozen=True)
+class PinLink(Op):
+    """Resolve a pinned link at load (kept in its variable for unload); values use it."""
+
+    kind: ClassVar[str] = "pin_link"
+    pin: Pinned
+
+
+@dataclass(frozen=True)
 class DependsOn(Op):
     kind: ClassVar[str] = "depends_on"
     module: str
@@ -217,7 +258,16 @@ class LoadMessage(Op):
 
 
 RELATIONS = (Family, Conflict, IncludeShared, DependsOn, Property)
-ENVIRONMENT = (SetEnv, UnsetEnv, PrependPath, AppendPath, Alias, ShellFunction, SourceScript)
+ENVIRONMENT = (
+    PinLink,
+    SetEnv,
+    UnsetEnv,
+    PrependPath,
+    AppendPath,
+    Alias,
+    ShellFunction,
+    SourceScript,
+)
 OPS: tuple[type[Op], ...] = (*RELATIONS, *ENVIRONMENT, Extensions, Whatis, Help, LoadMessage)
 # the template block that spells each kind (module.*.j2)
 BLOCKS: dict[type[Op], str] = {

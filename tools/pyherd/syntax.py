@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from pyherd.model import EnvRef, Value
+from pyherd.model import EnvRef, Pinned, Value
 
 _CONTROL = [chr(c) for c in (*range(32), 127)]
 _LUA_TABLE = str.maketrans(
@@ -45,6 +45,8 @@ def lua(value: Value | str) -> str:
     pieces = [
         f"(os.getenv({_lua_text(p.name)}) or {_lua_text(p.default)})"
         if isinstance(p, EnvRef)
+        else p.local
+        if isinstance(p, Pinned)
         else _lua_text(p)
         for p in value
     ]
@@ -58,6 +60,8 @@ def tcl(value: Value | str) -> str:
     pieces = [
         f"[expr {{[info exists ::env({p.name})] ? $::env({p.name}) : {{{p.default}}}}}]"
         if isinstance(p, EnvRef)
+        else f"${{{p.local}}}"
+        if isinstance(p, Pinned)
         else _tcl_text(p)
         for p in value
     ]

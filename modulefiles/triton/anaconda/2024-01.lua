@@ -2,5 +2,14 @@
 help("Anaconda Python 3. Install your own packages with `pip install --user`,\nor use the miniconda module for your own conda environments.\n")
 whatis("Description: Anaconda Python 3 with the common scientific packages")
 family("python")
-prepend_path("PATH", "/share/apps/anaconda-ci/anaconda-2024-01/current/bin")
-if isFile("/share/apps/anaconda-ci/anaconda-2024-01/current/etc/profile.d/conda.sh") then source_sh("bash", "/share/apps/anaconda-ci/anaconda-2024-01/current/etc/profile.d/conda.sh") end
+-- where the tree's `current` pointed at load, kept in PYHERD_PIN_ANACONDA_2024_01 until unload:
+-- this shell's paths stay in one generation however often `current` moves on
+local pyherd_pin_anaconda_2024_01 = os.getenv("PYHERD_PIN_ANACONDA_2024_01")
+if mode() == "load" or not pyherd_pin_anaconda_2024_01 then
+    local link = "/share/apps/anaconda-ci/anaconda-2024-01/current"
+    local target = lfs.symlinkattributes(link, "target")
+    pyherd_pin_anaconda_2024_01 = target and (target:sub(1, 1) == "/" and target or (link:gsub("/[^/]*$", "")) .. "/" .. target) or link
+end
+setenv("PYHERD_PIN_ANACONDA_2024_01", pyherd_pin_anaconda_2024_01)
+prepend_path("PATH", pyherd_pin_anaconda_2024_01 .. "/bin")
+if isFile(pyherd_pin_anaconda_2024_01 .. "/etc/profile.d/conda.sh") then source_sh("bash", pyherd_pin_anaconda_2024_01 .. "/etc/profile.d/conda.sh") end

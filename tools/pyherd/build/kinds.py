@@ -77,6 +77,12 @@ def python_policy(site: Site) -> list[m.Op]:
     return ops
 
 
+def pinned(named: Named, link: m.Value) -> m.Pinned:
+    """`link` (a tree's `current`) resolved when this module loads, in its own variable."""
+    var = "PYHERD_PIN_" + re.sub(r"[^A-Z0-9]+", "_", named.full_name.upper()).strip("_")
+    return m.Pinned(var, tuple(p for p in link if isinstance(p, str | m.EnvRef)))
+
+
 def _bin(prefix: m.Value | None) -> list[m.Op]:
     return [m.PrependPath("PATH", m.normalize([*prefix, "/bin"]))] if prefix is not None else []
 
@@ -156,7 +162,8 @@ class Conda(Kind):
                 (*named.base, "tree"),
                 f"tree {name!r} is not in conda.trees (declared: {', '.join(declared)}){hint}",
             )
-        return Placement(current_value(named.context["root"], tree), {"tree": tree})
+        link = current_value(named.context["root"], tree)
+        return Placement((pinned(named, link),), {"tree": tree})
 
     def environment(self, placed: Placed, scope: Scope) -> list[m.Op]:
         ops = _bin(placed.prefix)
@@ -210,7 +217,11 @@ class CondaEnv(Kind):
                 f"env {env_literal!r} is not in conda.trees.{declared.name}.envs (declared: "
                 f"{known}){suggest(env_literal, declared.envs)}",
             )
-        prefix = m.normalize([*tree.prefix, "/envs/", *env]) if tree.prefix is not None else None
+        prefix = None
+        if tree.prefix is not None:  # the tree's generation, pinned by this module too
+            repinned = [pinned(named, p.link) if isinstance(p, m.Pinned) else p
+                        for p in tree.prefix]  # fmt: skip
+            prefix = m.normalize([*repinned, "/envs/", *env])
         return Placement(prefix, context)
 
     def relations(self, placed: Placed, scope: Scope) -> list[m.Op]:

@@ -47,6 +47,7 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
             ops.append(m.LoadMessage(f"{named.full_name} is deprecated: {holder.deprecated}"))
         if holder and holder.message:
             ops.append(m.LoadMessage(holder.message))
+    ops = [m.PinLink(pin) for pin in m.pins(ops)] + ops  # resolved before any use
     for problem in dict.fromkeys(filter(None, map(scope.language.value_problem, ops))):
         scope.fail(named.base, problem)
     if scope.lacks:  # an operation the site's tool cannot do (Lmod can do them all)

@@ -10,7 +10,7 @@ import argparse
 
 from pyherd import options
 from pyherd.layout import SiteLayout
-from pyherd.model import EnvRef
+from pyherd.model import EnvRef, Pinned
 from pyherd.moduletools import language
 from pyherd.project import Paths, load_one
 
@@ -21,10 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _text(value: object) -> str:
-    if isinstance(value, tuple) and all(isinstance(p, str | EnvRef) for p in value):
+    if isinstance(value, Pinned):  # the link, followed once at load
+        return f"{_text(value.link)} (followed at load, kept in ${value.var})"
+    if isinstance(value, tuple) and all(isinstance(p, str | EnvRef | Pinned) for p in value):
         return "".join(
             (f"${{{p.name}:-{p.default}}}" if p.default else f"${{{p.name}}}")
             if isinstance(p, EnvRef)
+            else _text(p.link)
+            if isinstance(p, Pinned)
             else p
             for p in value
         )

@@ -185,7 +185,7 @@ def _update(
         if earlier is not None:  # built and checked by a run killed before its swap
             tree.swap(earlier.id)
             report.status, report.generation, report.reused = "updated", earlier.id, True
-            report.collected = collect(tree, plan.keep)
+            report.collected = collect(tree, plan.keep, plan.min_age_days)
             return
         for env, rows in result["solved"].items():
             extra.setdefault(env, {})["expect"] = [row[:3] for row in rows]

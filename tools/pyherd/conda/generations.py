@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,24 @@ class TreeDir:
         existing = [g.id for g in self.list()]
         return max(existing, default=0) + 1
 
+    def superseded(self) -> dict[int, float]:
+        """When each generation stopped being current (epoch seconds), as recorded."""
+        try:
+            data = json.loads(self.layout.superseded.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {int(k): float(v) for k, v in data.items() if str(k).isdigit()}
+
     def swap(self, gid: int) -> None:
-        """Point `current` at generation `gid` with one rename (atomic for readers)."""
+        """Point `current` at generation `gid` with one rename (atomic for readers), and
+        note when the one it replaces stopped being current (gc keeps it a while)."""
+        previous = self.current_id()
+        if previous is not None and previous != gid:
+            times = self.superseded()
+            times[previous] = time.time()
+            times.pop(gid, None)
+            data = json.dumps({str(k): v for k, v in sorted(times.items())}, indent=1)
+            atomic_write(self.layout.superseded, (data + "\n").encode())
         tmp = self.layout.current_temp(os.getpid())
         if tmp.is_symlink():
             tmp.unlink()

@@ -23,6 +23,7 @@ import pyherd
 from pyherd.conda import checks, generations, vendor
 from pyherd.conda.engine import run_worker
 from pyherd.conda.generations import Generation, TreeDir
+from pyherd.conda.inuse import in_use
 from pyherd.conda.layout import records
 from pyherd.conda.plan import EnvPlan, TreePlan
 from pyherd.errors import ConfigError, JobFailed
@@ -227,7 +228,7 @@ def publish_new(
     tree.swap(gid)
     checkpoint("swapped")
     progress.step(f"{plan.tree}: current -> generation {gid}")
-    return gid, record, collect(tree, plan.keep)
+    return gid, record, collect(tree, plan.keep, plan.min_age_days)
 
 
 def _build(
@@ -296,17 +297,36 @@ def clean_incomplete(tree: TreeDir) -> list[int]:
     return removed
 
 
-def collectable(tree: TreeDir, keep: int) -> list[Generation]:
-    """All but the newest `keep` ready generations, failed ones too; never current."""
+def collectable(tree: TreeDir, keep: int, min_age_days: float = 0) -> list[Generation]:
+    """All but the newest `keep` ready generations, failed ones too; never current, nor
+    one that stopped being current less than `min_age_days` ago, nor one a running
+    process uses (see `held`)."""
     current = tree.current_id()
     gens = tree.list()
     keep_ids = {g.id for g in [g for g in gens if g.ready][-keep:]} | {current}
-    return [g for g in gens if g.id not in keep_ids and g.status != "building"]
+    candidates = [g for g in gens if g.id not in keep_ids and g.status != "building"]
+    reasons = held(tree, candidates, min_age_days)
+    return [g for g in candidates if g.id not in reasons]
 
 
-def collect(tree: TreeDir, keep: int) -> list[int]:
+def held(tree: TreeDir, gens: list[Generation], min_age_days: float) -> dict[int, str]:
+    """Why each of `gens` that gc must leave alone stays: young, or in use."""
+    reasons: dict[int, str] = {}
+    now = time.time()
+    for gid, when in tree.superseded().items():
+        hours = (now - when) / 3600
+        if hours < min_age_days * 24 and any(g.id == gid for g in gens):
+            reasons[gid] = f"current until {hours:.1f} h ago (min_age_days {min_age_days:g})"
+    users = in_use([g.path for g in gens if g.id not in reasons])
+    for gen in gens:
+        if gen.path in users:
+            reasons[gen.id] = f"in use by pid {users[gen.path]}"
+    return reasons
+
+
+def collect(tree: TreeDir, keep: int, min_age_days: float = 0) -> list[int]:
     """Remove what `collectable` names (call with the lock held)."""
-    doomed = collectable(tree, keep)
+    doomed = collectable(tree, keep, min_age_days)
     for gen in doomed:
         tree.remove(gen)
     return [g.id for g in doomed]

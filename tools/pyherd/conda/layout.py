@@ -63,6 +63,11 @@ class TreeLayout:
     def lock(self) -> Path:
         return self.dir / ".lock"
 
+    @property
+    def superseded(self) -> Path:
+        """When each generation stopped being current (JSON: id -> epoch seconds)."""
+        return self.dir / ".superseded.json"
+
     def installer_log(self, pid: int) -> Path:
         return self.dir / f".installer-{pid}.log"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyherd.conda.generations import TreeDir, write_record
-from pyherd.conda.install import clean_incomplete, collect, collectable, pick
+from pyherd.conda.install import clean_incomplete, collect, held, pick
 from pyherd.conda.plan import TreePlan
 from pyherd.errors import ConfigError, JobFailed
 from pyherd.lock import TreeLock
@@ -73,18 +73,32 @@ class Collected:
     keep: int
     installed: bool = True
     removed: list[int] = field(default_factory=list)  # or, in a dry run, what would go
+    held: dict[int, str] = field(default_factory=dict)  # kept beyond `keep`, and why
 
 
-def gc(plan: TreePlan, keep: int | None, *, dry_run: bool = False) -> Collected:
-    """Remove all but the newest `keep` (default: the tree's) ready generations; never current."""
+def gc(
+    plan: TreePlan, keep: int | None, *, min_age_days: float | None = None, dry_run: bool = False
+) -> Collected:
+    """Remove all but the newest `keep` (default: the tree's) ready generations; never
+    current, nor one superseded less than `min_age_days` (default: the tree's) ago, nor
+    one a running process uses."""
     keep = plan.keep if keep is None else keep
+    min_age = plan.min_age_days if min_age_days is None else min_age_days
     if keep < 1:
         raise ConfigError("--keep must be at least 1")
+    if min_age < 0:
+        raise ConfigError("--min-age-days must be at least 0")
     tree = TreeDir(plan.layout)
     if not tree.generations_dir.is_dir():
         return Collected(keep, installed=False)
     with TreeLock(tree.lock_file):
+        current = tree.current_id()
+        gens = tree.list()
+        newest = {g.id for g in [g for g in gens if g.ready][-keep:]} | {current}
+        beyond = [g for g in gens if g.id not in newest and g.status != "building"]
+        reasons = held(tree, beyond, min_age)
         if dry_run:
-            return Collected(keep, removed=[g.id for g in collectable(tree, keep)])
-        removed = clean_incomplete(tree) + collect(tree, keep)
-    return Collected(keep, removed=sorted(removed))
+            return Collected(keep, removed=[g.id for g in beyond if g.id not in reasons],
+                             held=reasons)  # fmt: skip
+        removed = clean_incomplete(tree) + collect(tree, keep, min_age)
+    return Collected(keep, removed=sorted(removed), held=reasons)

@@ -60,6 +60,7 @@ class TreePlan:
     base: EnvPlan
     envs: tuple[EnvPlan, ...]
     keep: int
+    min_age_days: int
     installer: InstallerDef | None
     channel_priority: str
     user_channels: tuple[str, ...]
@@ -181,6 +182,7 @@ def plan_tree(site: Site, tree: str) -> TreePlan:
         base=base,
         envs=envs,
         keep=t.keep,
+        min_age_days=t.min_age_days,
         installer=installer,
         channel_priority=site.conda.channel_priority,
         user_channels=site.conda.channels or tuple(tree_channels),

@@ -100,6 +100,13 @@ class TreeDef:
     keep: int = sitekey(
         Int(minimum=1), "generations to keep (the current one always stays)", default=3
     )
+    min_age_days: int = sitekey(
+        Int(minimum=0),
+        "a generation that stopped being current fewer days ago is never collected: shells "
+        "and jobs that loaded the module while it was current still run from it (make it "
+        "longer than the site's longest job)",
+        default=8,
+    )
     autoupdate: bool = sitekey(
         Bool(),
         "`pyherd autoupdate` (cron) re-solves this tree and publishes a new generation when "
