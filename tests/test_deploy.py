@@ -117,7 +117,7 @@ def rows(stdout: str) -> dict[str, list[str]]:
     return {
         line.split()[0]: line.split()[1:]
         for line in stdout.splitlines()
-        if line.startswith("127.0.0.")
+        if line.startswith("127.0.0.") and not line.split()[0].endswith(":")  # not an item
     }
 
 
@@ -271,12 +271,14 @@ def test_dry_run_touches_nothing(cluster: Cluster):
     dry = cluster.deploy("--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert all(r[:2] == ["3", "would"] for r in rows(dry.stdout).values()), dry.stdout
+    assert "127.0.0.2: >f+++++++++ modulefiles/python/3.11.5.lua" in dry.stdout.splitlines()
     assert all(not any(h.root.iterdir()) for h in cluster.hosts)
     assert cluster.deploy().returncode == 0
     cluster.write_site(versions='["3.11.5"]')
     before = cluster.snapshot()
     dry = cluster.deploy("--dry-run")
     assert "modulefiles: 0 up, 1 removed" in dry.stdout
+    assert "127.0.0.3: *deleting   modulefiles/python/3.12.1.lua" in dry.stdout.splitlines()
     assert cluster.snapshot() == before
 
 
@@ -407,6 +409,7 @@ def test_a_link_planted_in_the_release_store_is_refused_and_its_target_untouched
     result = cluster.deploy("--hosts", "127.0.0.2")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{cluster.common}/.modules.pyherd/{where} is a symbolic link" in result.stderr
+    assert rows(result.stdout)["127.0.0.2"][:2] == ["2", "failed"]  # still pending: 2 files
     assert link.is_symlink()
     assert victim_file.read_text() == "precious\n"
     assert sorted(str(p.relative_to(victim)) for p in victim.rglob("*")) == ["a", "keep", "keep/b"]
@@ -517,3 +520,71 @@ def test_a_failed_cache_refresh_is_retried_by_the_next_deploy(cluster: Cluster, 
     lmodrc = (root / "etc/lmodrc.lua").read_text()
     assert f'dir = "{cluster.common}/cache"' in lmodrc
     assert f'timestamp = "{cluster.common}/cache/timestamp"' in lmodrc
+
+
+def test_hosts_that_share_a_filesystem_are_deployed_once(cluster: Cluster):
+    """127.0.0.3 mounts the very files 127.0.0.2 does: one release per change, and the
+    release kept for going back is the real previous one."""
+    shared = cluster.host("127.0.0.3")
+    shared.stop()
+    shared.root = cluster.host("127.0.0.2").root
+    shared.start(cluster.common, cluster.port)
+    first = cluster.deploy("--group", "login")
+    if first.returncode == 75:  # both read the fresh host before either made its token
+        assert "changed since this deploy read it" in first.stderr
+        first = cluster.deploy("--group", "login")
+    assert first.returncode == 0, first.stdout + first.stderr
+    releases = cluster.host("127.0.0.2").root / ".modules.pyherd/releases"
+    before = sorted(p.name for p in releases.iterdir())
+    cluster.write_site(versions='["3.11.5", "3.13.1"]')
+    second = cluster.deploy("--group", "login")
+    assert second.returncode == 0, second.stdout + second.stderr
+    table = rows(second.stdout)
+    assert sorted(r[1] for r in table.values()) == ["deployed", "shared"], second.stdout
+    after = sorted(p.name for p in releases.iterdir())
+    assert len(after) == 2 and after[0] == before[-1]  # the previous release, and the new one
+    assert sorted(cluster.files("127.0.0.2")) == ["python/3.11.5.lua", "python/3.13.1.lua"]
+
+
+def test_verify_finds_files_edited_on_a_host_and_repairs_them(cluster: Cluster):
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    live = cluster.tree("127.0.0.2")
+    rendered = (live / "python/3.11.5.lua").read_text()
+    edited = live.resolve() / "python/3.11.5.lua"
+    edited.unlink()  # break the hard link first, as an editor's save does
+    edited.write_text("-- hand-edited on the host\n")
+    (live.resolve() / "python/3.12.1.lua").unlink()
+    plain = cluster.deploy("--hosts", "127.0.0.2")
+    assert rows(plain.stdout)["127.0.0.2"][:2] == ["0", "unchanged"]  # manifests agree
+    dry = cluster.deploy("--hosts", "127.0.0.2", "--verify", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "127.0.0.2: >fc........ modulefiles/python/3.11.5.lua" in dry.stdout.splitlines()
+    assert "127.0.0.2: >fc........ modulefiles/python/3.12.1.lua" in dry.stdout.splitlines()
+    repaired = cluster.deploy("--hosts", "127.0.0.2", "--verify")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "2 drifted on the host" in repaired.stdout
+    assert (live / "python/3.11.5.lua").read_text() == rendered
+    assert (live / "python/3.12.1.lua").is_file()
+    again = cluster.deploy("--hosts", "127.0.0.2", "--verify")
+    assert rows(again.stdout)["127.0.0.2"][:2] == ["0", "unchanged"], again.stdout
+
+
+def test_rollback_returns_to_the_kept_release_and_a_deploy_comes_forward(cluster: Cluster):
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    cluster.write_site(versions='["3.11.5"]')
+    assert cluster.deploy("--hosts", "127.0.0.2").returncode == 0
+    assert sorted(cluster.files("127.0.0.2")) == ["python/3.11.5.lua"]
+    dry = cluster.deploy("--hosts", "127.0.0.2", "--rollback", "--dry-run")
+    assert rows(dry.stdout)["127.0.0.2"][1:3] == ["would", "roll"]
+    assert sorted(cluster.files("127.0.0.2")) == ["python/3.11.5.lua"]
+    back = cluster.deploy("--hosts", "127.0.0.2", "--rollback")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "modulefiles: r000002-" in back.stdout and "-> r000001-" in back.stdout
+    assert sorted(cluster.files("127.0.0.2")) == ["python/3.11.5.lua", "python/3.12.1.lua"]
+    root = cluster.host("127.0.0.2").root
+    assert "3.12.1.lua" in (root / "cache/spiderT.lua").read_text()  # the cache follows
+    forward = cluster.deploy("--hosts", "127.0.0.2")
+    assert forward.returncode == 0, forward.stderr
+    assert sorted(cluster.files("127.0.0.2")) == ["python/3.11.5.lua"]
+    bad = cluster.deploy("--rollback", "--verify")
+    assert bad.returncode == 2 and "--rollback goes back one release" in bad.stderr

@@ -15,6 +15,13 @@ pyherd deploy --site S [--group G | --hosts H ...] [--dry-run]
   failed are named with the reason, the others are done). Every path is quoted on the
   host, and nothing under the release store (.T.pyherd/) is followed through a link.
 
+pyherd deploy --site S --verify
+  Also checks every live file against its release's manifest (sha256sum -c on the
+  host) and uploads again what was edited or removed there.
+
+pyherd deploy --site S --rollback
+  Points each host's trees back at the release kept before the current one.
+
 pyherd deploy --site S --run 'install TREE' | --run autoupdate | --run 'wheels build'
   Runs that pyherd command on the hosts of deploy.run_group (default: build), in
   deploy.project_dir, with --site S; each output line is prefixed with its host.
@@ -28,13 +35,14 @@ keys (a changed key is refused all the same).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 from typing import TYPE_CHECKING
 
 from pyherd import options
 from pyherd.deploy.target import resolve
-from pyherd.errors import JobFailed, Locked
+from pyherd.errors import ConfigError, JobFailed, Locked
 from pyherd.project import Paths, load_one, rendered
 from pyherd.sitefiles import extends_chain
 from pyherd.table import aligned
@@ -62,12 +70,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="record the key of a host not yet in the site's known_hosts (never a changed one)",
     )
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="point each host's trees back at the release kept before the current one "
+        "(the next deploy brings them forward again)",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="also check every live file against its release's manifest (sha256) and "
+        "upload again what was edited or removed on the host",
+    )
     options.dry_run(
         parser, "say what each host would get (hosts are read, nothing is written anywhere)"
     )
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
+    if args.rollback and (args.remote or args.verify):
+        raise ConfigError("--rollback goes back one release; it takes no --run or --verify")
     item = load_one(paths, args.site)
     target, words = resolve(
         item.site,
@@ -78,7 +100,12 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
         accept_new=args.accept_new_host_keys,
         dry_run=args.dry_run,
     )
-    from pyherd.deploy.run import deploy_trees, run_remote  # fabric: only when deploying
+    target = dataclasses.replace(target, verify=args.verify)
+    from pyherd.deploy.run import (  # fabric: only when deploying
+        deploy_trees,
+        rollback_trees,
+        run_remote,
+    )
     from pyherd.deploy.trees import local_trees
 
     if words is not None:
@@ -95,8 +122,11 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
         project[f"sites/{target.site}"] = paths.sites / target.site
         project["templates"] = paths.templates
         trees = local_trees(target.site, target.settings, files, project)
-        results = deploy_trees(target, trees)
+        results = (rollback_trees if args.rollback else deploy_trees)(target, trees)
     print(_table(results, words is not None))
+    for result in results:  # --dry-run: what each host would get, file by file
+        for item in result.items:
+            print(f"{result.host}: {item}")
     for result in results:
         for note in result.notes:
             print(f"{result.host}: {note}", file=sys.stderr)

@@ -7,6 +7,7 @@ For a target T (the path users' MODULEPATH names):
   .T.pyherd/incoming/         uploads
   .T.pyherd/lock              flock while swapping
   .T.pyherd/refresh-pending   a cache refresh is owed (the last one failed)
+  .T.pyherd/identity          a random token: hosts that read the same one share the files
   .T.pyherd-link              the new link, renamed over T
 Every path here is a POSIX path on the host; scripts.py quotes each one.
 """
@@ -48,6 +49,12 @@ class ReleaseStore:
     @property
     def lock(self) -> str:
         return posixpath.join(self.dir, "lock")
+
+    @property
+    def identity(self) -> str:
+        """A random token made by the first deploy: two hosts reading the same one share
+        the filesystem, and the tree is deployed once, through one of them."""
+        return posixpath.join(self.dir, "identity")
 
     @property
     def refresh_pending(self) -> str:

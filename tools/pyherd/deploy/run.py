@@ -41,6 +41,17 @@ class HostResult:
     seconds: float = 0.0
     ok: bool = True
     notes: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # --dry-run: each file, as rsync -n -i
+
+
+def itemize(change: Change, remote: dict[str, str]) -> list[str]:
+    """rsync's --itemize-changes spelling of a change: >f+++++++++ new, >fc........
+    changed content, *deleting removed."""
+    label = change.tree.label
+    lines = [f"{'>fc........' if rel in remote else '>f+++++++++'} {label}/{rel}"
+             for rel in change.upload]  # fmt: skip
+    lines += [f"*deleting   {label}/{rel}" for rel in change.remove]
+    return sorted(lines, key=lambda line: line.split(" ", 1)[1].strip())
 
 
 def each_host(target: Target, job: Callable[[str, Connection], HostResult]) -> list[HostResult]:
@@ -91,12 +102,20 @@ def _last_line(text: str) -> str:
 def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
     """Bring every host's trees to these; a rerun with nothing changed uploads nothing."""
 
+    claims: dict[str, str] = {}  # a store identity -> the host deploying through it
+    claiming = threading.Lock()
+
     def job(host: str, conn: Connection) -> HostResult:
         state = _sh(conn, scripts.read_state(trees), hide=True, timeout=QUICK)
         if state.exited != 0:
             raise HostError(f"cannot read the current release: {_last_line(state.stderr)}")
         host_state = scripts.parse_state(state.stdout, len(trees))
         remote, missing = host_state.trees, host_state.missing
+        if host_state.identity:
+            with claiming:
+                owner = claims.setdefault(host_state.identity, host)
+            if owner != host:  # the same files another host of this run deploys
+                return HostResult(host, "shared", detail=f"same filesystem as {owner}")
         if missing:
             raise HostError(f"the host lacks {', '.join(missing)} (needed to swap releases)")
         for tree, there in zip(trees, remote, strict=True):
@@ -105,6 +124,15 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
                     f"{tree.remote} is a directory pyherd did not make; move it aside once "
                     f"(mv {tree.remote} {tree.remote}.old) and deploy again"
                 )
+        drifted = 0
+        if target.verify:  # a hand-edited live file counts as changed: it is uploaded again
+            checked = _sh(conn, scripts.verify(trees), hide=True, timeout=SLOW)
+            for there, files in zip(remote, scripts.parse_verify(checked.stdout, len(trees)),
+                                    strict=True):  # fmt: skip
+                if there.manifest is not None:
+                    for rel in files & set(there.manifest):
+                        there.manifest[rel] = "drifted"
+                        drifted += 1
         changes = [
             diff(tree, there.manifest or {}) for tree, there in zip(trees, remote, strict=True)
         ]
@@ -114,19 +142,26 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
             if change.count or there.state == "absent" or there.manifest is None
         ]
         count = sum(change.count for change in changed)
-        summary = _summary(changed)
+        summary = _summary(changed) + (f"; {drifted} drifted on the host" if drifted else "")
         if not changed and host_state.refresh_pending and not target.dry_run:
             result = HostResult(host, "unchanged", detail="nothing to upload")
             return _refresh(conn, target, trees, result, retried=True)
         if not changed:
             return HostResult(host, "unchanged", detail="nothing to upload")
         if target.dry_run:
-            return HostResult(host, "would change", count, summary)
+            result = HostResult(host, "would change", count, summary)
+            for change, there in ((c, r) for c, r in zip(changes, remote, strict=True)
+                                  if c in changed):  # fmt: skip
+                result.items += itemize(change, there.manifest or {})
+            return result
         release = scripts.next_release(remote, secrets.token_hex(4))
         staging = changed[0].tree.store.incoming
-        mk = _sh(conn, scripts.prepare([c.tree for c in changed]), hide=True, timeout=QUICK)
-        if mk.exited != 0:
-            raise HostError(f"cannot prepare {staging}: {_last_line(mk.stderr)}")
+        mk = _sh(
+            conn, scripts.prepare([c.tree for c in changed], trees[0]), hide=True, timeout=QUICK
+        )
+        if mk.exited != 0:  # the changes stay pending: the row says how many
+            why = f"cannot prepare {staging}: {_last_line(mk.stderr)}"
+            return HostResult(host, "failed", count, why, ok=False)
         upload = f"{staging}/{release}.tar.gz"
         _upload(conn, archive(changed), upload)
         expected = [there.release for change in changed for tree, there in
@@ -142,9 +177,36 @@ def deploy_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
             return HostResult(host, "locked", count, f"{why}; nothing changed", ok=False)
         if swapped.exited != 0:
             why = _last_line(swapped.stderr) or f"exit {swapped.exited}"
-            raise HostError(f"the swap failed, the previous release stays: {why}")
+            detail = f"the swap failed, the previous release stays: {why}"
+            return HostResult(host, "failed", count, detail, ok=False)
         result = HostResult(host, "deployed", count, summary)
         if any(change.tree is trees[0] for change in changed):
+            return _refresh(conn, target, trees, result)
+        return result
+
+    return each_host(target, job)
+
+
+def rollback_trees(target: Target, trees: list[Tree]) -> list[HostResult]:
+    """Each host's trees back to the release kept before the current one."""
+
+    def job(host: str, conn: Connection) -> HostResult:
+        if target.dry_run:
+            state = _sh(conn, scripts.read_state(trees), hide=True, timeout=QUICK)
+            releases = [t.release for t in scripts.parse_state(state.stdout, len(trees)).trees]
+            return HostResult(host, "would roll back", detail=", ".join(filter(None, releases)))
+        ran = _sh(conn, scripts.rollback(trees), hide=True, timeout=SLOW)
+        if ran.exited == 75:
+            return HostResult(host, "locked", detail=_last_line(ran.stderr), ok=False)
+        if ran.exited != 0:
+            raise HostError(f"the rollback failed: {_last_line(ran.stderr) or ran.exited}")
+        moved = [line.split()[1:] for line in ran.stdout.splitlines()
+                 if line.startswith("#rolled-back ")]  # fmt: skip
+        if not moved:
+            return HostResult(host, "failed", detail="no earlier release kept", ok=False)
+        detail = "; ".join(f"{trees[int(i)].label}: {cur} -> {prev}" for i, cur, prev in moved)
+        result = HostResult(host, "rolled back", len(moved), detail)
+        if any(i == "0" for i, _, _ in moved):
             return _refresh(conn, target, trees, result)
         return result
 

@@ -37,9 +37,12 @@ def read_state(trees: list[Tree]) -> str:
     """Prints '#refresh-pending' when a cache refresh is owed, then, per tree, '#tree N'
     and its state, then its manifest's lines."""
     pending = quote(trees[0].store.refresh_pending)
+    identity = quote(trees[0].store.identity)
     parts = ["for tool in tar flock cp mktemp; do command -v $tool >/dev/null "
              "|| printf '#missing %s\\n' $tool; done",
-             f"[ ! -e {pending} ] || printf '#refresh-pending\\n'"]  # fmt: skip
+             f"[ ! -e {pending} ] || printf '#refresh-pending\\n'",
+             f"[ ! -f {identity} ] || [ -L {identity} ] || "
+             f"printf '#identity %s\\n' \"$(head -c 64 {identity})\""]  # fmt: skip
     for i, tree in enumerate(trees):
         target = quote(tree.remote)
         manifests = quote(tree.store.manifests)
@@ -59,6 +62,34 @@ class HostState:
     trees: list[RemoteTree]
     missing: list[str]  # tools the host lacks
     refresh_pending: bool = False  # a change was swapped in but the cache refresh failed
+    identity: str = ""  # the store's token: the same on hosts that share the filesystem
+
+
+def verify(trees: list[Tree]) -> str:
+    """Prints, per tree, '#verify N', then each file of its live release whose content no
+    longer matches the release's manifest (hand-edited, truncated, removed)."""
+    parts = []
+    for i, tree in enumerate(trees):
+        target, manifests = quote(tree.remote), quote(tree.store.manifests)
+        parts.append(
+            f"printf '#verify {i}\\n'; "
+            f"if [ -L {target} ]; then cur=$(readlink -- {target}); cur=${{cur##*/}}; "
+            f'(cd -- {target}/ && sha256sum -c --quiet -- {manifests}/"$cur" 2>/dev/null) '
+            "| sed -n 's/: FAILED.*$//p'; fi"
+        )
+    return "\n".join(parts) + "\n"
+
+
+def parse_verify(text: str, count: int) -> list[set[str]]:
+    """The drifted files of each tree."""
+    drifted: list[set[str]] = [set() for _ in range(count)]
+    current: set[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("#verify "):
+            current = drifted[int(line.split()[1])]
+        elif current is not None and line:
+            current.add(line)
+    return drifted
 
 
 def parse_state(text: str, count: int) -> HostState:
@@ -66,10 +97,13 @@ def parse_state(text: str, count: int) -> HostState:
     trees = [RemoteTree("absent") for _ in range(count)]
     missing: list[str] = []
     pending = False
+    identity = ""
     current: RemoteTree | None = None
     for line in text.splitlines():
         if line == "#refresh-pending" and current is None:
             pending = True
+        elif line.startswith("#identity ") and current is None:
+            identity = line.split(" ", 1)[1].strip()
         elif line.startswith("#missing "):
             missing.append(line.split(" ", 1)[1])
         elif line.startswith("#tree "):
@@ -85,7 +119,7 @@ def parse_state(text: str, count: int) -> HostState:
         elif current.manifest is not None and not line.startswith("#"):
             digest, _, rel = line.partition("  ")
             current.manifest[rel] = digest
-    return HostState(trees, missing, pending)
+    return HostState(trees, missing, pending, identity)
 
 
 def fail(message: str, code: int) -> str:
@@ -110,12 +144,18 @@ def guard(store_dirs: list[str], lock: str) -> list[str]:
     return lines
 
 
-def prepare(trees: list[Tree]) -> str:
-    """Make each store's directories (checked as guard() says) before anything is uploaded."""
+def prepare(trees: list[Tree], first: Tree) -> str:
+    """Make each store's directories (checked as guard() says) before anything is uploaded,
+    and the identity token in the `first` tree's store (the modulefiles')."""
     lines = ["set -eu", "umask 022"]
-    for tree in trees:
+    for tree in dict.fromkeys([first, *trees]):
         store = tree.store
         lines += guard([store.dir, store.releases, store.manifests, store.incoming], store.lock)
+    identity = quote(first.store.identity)
+    lines.append(
+        f"[ -f {identity} ] || {{ od -An -tx1 -N16 /dev/urandom | tr -d ' \\n' "
+        f"> {identity}.tmp && mv -f -- {identity}.tmp {identity}; }}"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -178,6 +218,34 @@ def swap(archive: str, release: str, changed: list[Tree], expected: list[str]) -
             f'{manifests}/"$old"; done',
             f"find {quote(store.incoming)} -mindepth 1 -maxdepth 1 -mmin +60 "
             "-exec rm -rf -- {} + 2>/dev/null || true",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def rollback(trees: list[Tree]) -> str:
+    """Point each tree's link back at the release before its current one (kept by the
+    prune), under the tree's lock; prints '#rolled-back N CUR PREV' or '#no-previous N'."""
+    lines = ["set -eu"]
+    for i, tree in enumerate(trees):
+        fd = 3 + i
+        target, store = quote(tree.remote), tree.store
+        releases, manifests = quote(store.releases), quote(store.manifests)
+        lines += [f"if [ -L {target} ]; then"]
+        lines += ["  " + line for line in guard([store.dir, store.releases, store.manifests],
+                                                  store.lock)]  # fmt: skip
+        lines += [
+            f"  exec {fd}>>{quote(store.lock)}",
+            f"  flock -n {fd} || {fail(f'another deploy is swapping {tree.remote}', 75)}",
+            f"  cur=$(readlink -- {target}); cur=${{cur##*/}}",
+            f"  prev=$(ls -1 {releases} | grep -v '\\.tmp$' | sort | grep -B1 -x -- \"$cur\" "
+            "| head -n 1)",
+            f'  if [ -n "$prev" ] && [ "$prev" != "$cur" ] && [ -f {manifests}/"$prev" ]; then',
+            f"    rm -f -- {quote(store.link_temp)}",
+            f'    ln -s -- {quote(store.link_prefix)}"$prev" {quote(store.link_temp)}',
+            f"    mv -T -- {quote(store.link_temp)} {target}",
+            f'    printf \'#rolled-back {i} %s %s\\n\' "$cur" "$prev"',
+            f"  else printf '#no-previous {i}\\n'; fi",
+            "fi",
         ]
     return "\n".join(lines) + "\n"
 

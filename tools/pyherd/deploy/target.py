@@ -28,6 +28,7 @@ class Target:
     identity: Path | None
     accept_new: bool = False
     dry_run: bool = False
+    verify: bool = False  # also compare each live file with its manifest; repair drift
 
 
 def resolve(
