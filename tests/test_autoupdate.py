@@ -342,7 +342,9 @@ def test_rolled_back_solution_is_not_republished(tmp_path, channel):
     p = project(tmp_path, channel)
     publish_numpy(channel)
     assert p.autoupdate().returncode == 0
+    published = snapshot(p.tree / "generations/2")
     assert p.run("rollback", "main").returncode == 0
+    assert snapshot(p.tree / "generations/2") == published  # the note lives beside it
     again = p.autoupdate()
     assert again.returncode == 1
     assert "main: HELD: generation 2 has exactly this solution and was rolled back" in (

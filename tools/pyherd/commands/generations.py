@@ -37,6 +37,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
         print(f"{plan.tree}: no generations in {tree.generations_dir}")
         return 0
     current = tree.current_id()
+    rolled_back = tree.rolled_back()
     usage = disk_usage(gens)
     rows = [("", "id", "created", "status", "packages", "size", "own")]
     for g in gens:
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
                 "*" if g.id == current else "",
                 str(g.id),
                 g.created,
-                "rolled-back" if (g.record or {}).get("rolled_back") else g.status,
+                "rolled-back" if g.id in rolled_back else g.status,
                 str(g.package_count),
                 human(u.size),
                 human(u.own),

@@ -159,7 +159,7 @@ def _update(
                 "not retried until the channels, the site's specs or its checks change"
             )
             return
-        back = (earlier.record or {}).get("rolled_back") if earlier is not None else None
+        back = tree.rolled_back().get(earlier.id) if earlier is not None else None
         if earlier is not None and back:
             report.status, report.generation = "held", earlier.id
             report.error = (

@@ -79,6 +79,26 @@ class TreeDir:
         existing = [g.id for g in self.list()]
         return max(existing, default=0) + 1
 
+    def rolled_back(self) -> dict[int, dict[str, Any]]:
+        """The generations rolled back from: id -> {at, to}."""
+        try:
+            data = json.loads(self.layout.rolled_back.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {int(k): v for k, v in data.items() if str(k).isdigit() and isinstance(v, dict)}
+
+    def mark_rolled_back(self, gid: int, note: dict[str, Any] | None) -> None:
+        """Note (or, with None, forget) that a human rolled back from generation `gid`."""
+        notes = self.rolled_back()
+        if notes.get(gid) == note:
+            return
+        if note is None:
+            notes.pop(gid, None)
+        else:
+            notes[gid] = note
+        data = json.dumps({str(k): v for k, v in sorted(notes.items())}, indent=1)
+        atomic_write(self.layout.rolled_back, (data + "\n").encode())
+
     def superseded(self) -> dict[int, float]:
         """When each generation stopped being current (epoch seconds), as recorded."""
         try:

@@ -64,6 +64,12 @@ class TreeLayout:
         return self.dir / ".lock"
 
     @property
+    def rolled_back(self) -> Path:
+        """Generations a human rolled back from (JSON: id -> {at, to}): kept beside the
+        generations, so nothing inside a published one changes after it is published."""
+        return self.dir / ".rolled-back.json"
+
+    @property
     def superseded(self) -> Path:
         """When each generation stopped being current (JSON: id -> epoch seconds)."""
         return self.dir / ".superseded.json"

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyherd.conda.generations import TreeDir, write_record
+from pyherd.conda.generations import TreeDir
 from pyherd.conda.install import clean_incomplete, collect, held, pick
 from pyherd.conda.plan import TreePlan
 from pyherd.errors import ConfigError, JobFailed
@@ -53,19 +53,11 @@ def rollback(plan: TreePlan, to: int | None, *, dry_run: bool = False) -> Rollba
 
 
 def _mark(tree: TreeDir, gid: int | None, rolled_back: dict[str, Any] | None) -> None:
-    """Note on a generation that it was rolled back from, so autoupdate never republishes
-    it by itself (None clears the note: rolling forward to it is a human's choice)."""
-    if gid is None:
-        return
-    gen = tree.generation(gid)
-    if gen.record is None or gen.record.get("rolled_back") == rolled_back:
-        return
-    record = dict(gen.record)
-    if rolled_back is None:
-        record.pop("rolled_back", None)
-    else:
-        record["rolled_back"] = rolled_back
-    write_record(gen.path, record)
+    """Note that a generation was rolled back from, so autoupdate never republishes it by
+    itself (None clears the note: rolling forward to it is a human's choice). The note
+    lives beside the generations: a published one never changes."""
+    if gid is not None:
+        tree.mark_rolled_back(gid, rolled_back)
 
 
 @dataclass
