@@ -300,6 +300,12 @@ CASES = [
         "sites/s.yaml:5: modules.x.prefix: holds the control character '\\u2028' (only texts may)",
     ),
     Case(
+        "env-value-tilde-under-modulecmd",
+        {"s.yaml": TCL + 'modules:\n  x:\n    versions: ["1"]\n    env: {set: {A: "a:~/x"}}\n'},
+        "sites/s.yaml:3: modules.x: A: modulecmd.tcl leaves '~' unquoted at the start of a "
+        "value or after ':', and the user's shell expands it to their home directory",
+    ),
+    Case(
         "key-with-escape-sequence",
         {"s.yaml": LMOD + 'modules:\n  "x\\e[31mRED":\n    versions: ["1"]\n'},
         "sites/s.yaml:3: modules.x\\x1b[31mRED: 'x\\x1b[31mRED' is not a module name",

@@ -169,8 +169,14 @@ def test_lua_values_come_back_byte_for_byte_under_lmod(lmod, tmp_path, values):
     roundtrip(lmod, "lua", tmp_path, values)
 
 
+def _no_shell_tilde(values: dict[str, str]) -> dict[str, str]:
+    """modulecmd.tcl leaves '~' unquoted in `NAME=value`, so the shell expands a leading
+    one (or one after ':'); the validator refuses such values on its sites."""
+    return {**values, "set": re.sub(r"(^|:)~", r"\1_", values["set"])}
+
+
 @SETTINGS
-@given(values=values_strategy)
+@given(values=values_strategy.map(_no_shell_tilde))
 @example(values=hostile)
 def test_tcl_values_come_back_byte_for_byte_under_modulecmd(modulecmd, tmp_path, values):
     roundtrip(modulecmd, "tcl", tmp_path, values)

@@ -48,8 +48,9 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
         if holder and holder.message:
             ops.append(m.LoadMessage(holder.message))
     ops = [m.PinLink(pin) for pin in m.pins(ops)] + ops  # resolved before any use
-    for problem in dict.fromkeys(filter(None, map(scope.language.value_problem, ops))):
-        scope.fail(named.base, problem)
+    for check in (scope.language.value_problem, scope.tool.value_problem):
+        for problem in dict.fromkeys(filter(None, map(check, ops))):
+            scope.fail(named.base, problem)
     if scope.lacks:  # an operation the site's tool cannot do (Lmod can do them all)
         for feature in dict.fromkeys(op.feature for op in ops if op.feature in scope.lacks):
             scope.fail(named.base, refusal(feature))

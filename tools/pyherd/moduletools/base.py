@@ -114,6 +114,10 @@ class ModuleTool:
     def supports(self, feature: str) -> bool:
         return feature in self.features
 
+    def value_problem(self, op: Op) -> str | None:
+        """Why a value of `op` would not reach the user's shell as written."""
+        return None
+
 
 def needs(feature: str, tools: list[ModuleTool]) -> str:
     """'properties need Lmod (module_tool: lmod)': which tools have a feature."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyherd.errors import JobFailed
-from pyherd.model import AppendPath, Help, LoadMessage, PrependPath, Whatis
+from pyherd.model import AppendPath, Help, LoadMessage, PrependPath, SetEnv, Whatis
 from pyherd.moduletools import lmod
 from pyherd.moduletools.base import Language, ModuleTool, Rule
 from pyherd.moduletools.runner import Ran, Runner
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pyherd.model import ModuleRc, Op
 
 LONG_BRACKET = re.compile(r"\]===\]")
+TILDE = re.compile(r"(?:^|:)~")
 
 MODULECMD_CANDIDATES = (
     "/usr/lib/x86_64-linux-gnu/modulecmd.tcl",
@@ -81,6 +82,18 @@ class EnvironmentModules(ModuleTool):
             "(`module load a/1+x` looks for a/1 with variant x)",
         ),
     )
+
+    def value_problem(self, op: Op) -> str | None:
+        """modulecmd.tcl writes `NAME=value; export NAME;` with '~' unquoted, so the user's
+        shell turns a leading '~' (or one after ':') into their home directory."""
+        if isinstance(op, SetEnv) and TILDE.search(
+            "".join(p for p in op.value if isinstance(p, str))
+        ):
+            return (
+                f"{op.name}: modulecmd.tcl leaves '~' unquoted at the start of a value or after "
+                "':', and the user's shell expands it to their home directory"
+            )
+        return None
 
     def runner(self, required: bool = True) -> Runner | None:
         candidates = [os.environ.get("PYHERD_MODULECMD_TCL", "")]
