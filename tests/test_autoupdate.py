@@ -427,7 +427,13 @@ def test_not_installed_and_bad_config(tmp_path, channel):
 LONG_LIVED = """
 module load conda/1 || exit 3
 touch {d}/loaded
-while [ ! -e {d}/go ]; do sleep 0.05; done
+# a job running python from the loaded generation until told to go on (/proc shows a
+# running program's environment; an idle shell's own exports it does not)
+python -c "
+import os, time
+while not os.path.exists('{d}/go'):
+    time.sleep(0.05)
+"
 echo "python=$(command -v python)"
 python -c 'print("python-ok")'
 echo "conda_exe=$CONDA_EXE"

@@ -2,8 +2,10 @@
 
 A process uses a generation when its executable or working directory lies inside it,
 or when its environment names it (PATH entries, CONDA_EXE, the pin a loaded module
-keeps). Processes pyherd may not read (another user's, without root) are not seen;
-the minimum age gc keeps a superseded generation covers those.
+keeps). /proc shows the environment a program started with: a running job or python
+is seen, but an idle shell's own later exports are not, nor are processes pyherd may
+not read (another user's, without root); the minimum age gc keeps a superseded
+generation covers those.
 """
 
 from __future__ import annotations
