@@ -42,6 +42,14 @@ def under(root: Path, *parts: str) -> Path:
     return root / join(*parts)
 
 
+def linked(path: Path) -> UnsafePath:
+    """The refusal of a link found where pyherd reads or writes."""
+    return UnsafePath(
+        f"{path}: is a symbolic link; pyherd neither writes nor reads through links in "
+        "what it owns (remove the link, then run again)"
+    )
+
+
 def unlinked(root: Path, rel: str, dirs: set[str] | None = None) -> Path:
     """`root/rel` once no existing component of `rel` is a symbolic link (`root` itself
     may be one: the admin chose it). A link inside a tree is refused, never followed:
@@ -58,10 +66,7 @@ def unlinked(root: Path, rel: str, dirs: set[str] | None = None) -> Path:
         except (FileNotFoundError, NotADirectoryError):
             break
         if stat.S_ISLNK(mode):
-            raise UnsafePath(
-                f"{root / prefix}: is a symbolic link; pyherd neither writes nor reads "
-                "through links in what it owns (remove the link, then run again)"
-            )
+            raise linked(root / prefix)
         if dirs is not None and stat.S_ISDIR(mode):
             dirs.add(prefix)
     return path

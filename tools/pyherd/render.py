@@ -80,21 +80,22 @@ def site_environment(site: Site, templates_dir: Path) -> jinja2.Environment:
 def check_overrides(env: jinja2.Environment, site_templates: Path) -> None:
     """Every block an override fills must exist in the template it extends."""
     problems = []
+    templates: list[Path] = []
     for directory, subdirs, names in os.walk(site_templates):
         for name in [*subdirs, *names]:
-            if os.path.islink(os.path.join(directory, name)):
-                link = _display(os.path.join(directory, name))
+            path = Path(directory) / name
+            if path.is_symlink():
                 problems.append(
-                    Problem(link, None, "", "is a symbolic link; site templates are read "
-                            "only from the site's own files")
+                    Problem(_display(str(path)), None, "", "is a symbolic link; site templates "
+                            "are read only from the site's own files")
                 )  # fmt: skip
+            elif name in names and name.endswith(".j2"):
+                templates.append(path)
     if site_templates.is_symlink():
         problems.append(Problem(_display(str(site_templates)), None, "", "is a symbolic link"))
     if problems:
         raise ConfigError(problems)
-    for path in sorted(site_templates.rglob("*.j2")):
-        if not path.is_file():
-            continue
+    for path in sorted(templates):
         source = path.read_text(encoding="utf-8")
         tree = env.parse(source, path.name, str(path))
         parent = next(tree.find_all(jinja2.nodes.Extends), None)

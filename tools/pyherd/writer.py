@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyherd.errors import ConfigError, JobFailed, Problem
-from pyherd.layout import SiteLayout, UnsafePath, join, under, unlinked
+from pyherd.layout import SiteLayout, UnsafePath, join, linked, under, unlinked
 
 MANIFEST_HEADER = "# Files pyherd wrote for this site; it removes only these.\n"
 TEMP = ".pyherd-tmp-"  # .<name>.pyherd-tmp-<unique>: a file being written
@@ -48,10 +48,7 @@ def read_manifest(root: Path, layout: SiteLayout) -> list[str]:
     tree or config dir (absolute, `..`, another site's) is a located error: pyherd
     deletes what its manifest lists, so a foreign line is never followed."""
     path = unlinked(root, layout.manifest)
-    try:
-        lines = _read(path)
-    except FileNotFoundError:
-        return []
+    lines = _read(path)
     if lines is None:
         return []
     entries = []
@@ -93,10 +90,7 @@ def _read(path: Path) -> bytes | None:
         return None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnsafePath(
-                f"{path}: is a symbolic link; pyherd neither writes nor reads through links "
-                "in what it owns (remove the link, then run again)"
-            ) from None
+            raise linked(path) from None
         raise
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -128,8 +122,10 @@ def plan_write(root: Path, files: dict[str, str], layout: SiteLayout) -> Plan:
         else:
             plan.foreign.append(rel)
     for rel in sorted(owned - set(files)):
-        if os.path.lexists(unlinked(root, rel, dirs)):
-            _read(under(root, rel))  # a link where a file was is refused, not removed
+        path = unlinked(root, rel, dirs)
+        if os.path.lexists(path):
+            if path.is_symlink():  # a link where a file was is refused, not removed
+                raise linked(path)
             plan.remove.append(rel)
     return plan
 

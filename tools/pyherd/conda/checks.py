@@ -8,13 +8,13 @@ no check, nor anything a check started, running. A timeout kills the group too.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
+from pyherd.conda.engine import on_parent_death
 from pyherd.errors import JobFailed
 
 TIMEOUT = 900
@@ -46,11 +46,6 @@ def run_checks(prefix: Path, checks: tuple[str, ...], label: str, log: Path) -> 
 _LEADER = 'trap "kill -KILL 0" TERM HUP INT; bash -c "$1" & wait "$!"'
 
 
-def _term_with_parent() -> None:
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def _run(check: str, cwd: str, env: dict[str, str]) -> tuple[str, int]:
     proc = subprocess.Popen(
         ["bash", "-c", _LEADER, "pyherd-check", check],
@@ -61,7 +56,7 @@ def _run(check: str, cwd: str, env: dict[str, str]) -> tuple[str, int]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        preexec_fn=_term_with_parent,
+        preexec_fn=on_parent_death(signal.SIGTERM),
     )
     try:
         output, _ = proc.communicate(timeout=TIMEOUT)

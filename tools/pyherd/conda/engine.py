@@ -9,16 +9,21 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pyherd.errors import JobFailed
 
 
-def _die_with_parent() -> None:
-    """If pyherd is killed, its worker goes too (Linux PR_SET_PDEATHSIG)."""
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+def on_parent_death(sig: signal.Signals) -> Callable[[], None]:
+    """A preexec_fn: the child gets `sig` when pyherd dies (Linux PR_SET_PDEATHSIG)."""
+
+    def arm() -> None:
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)
+
+    return arm
 
 
 def run_worker(request: dict[str, Any], *, quiet: bool = True) -> dict[str, Any]:
@@ -32,7 +37,7 @@ def run_worker(request: dict[str, Any], *, quiet: bool = True) -> dict[str, Any]
             stdout=subprocess.DEVNULL if quiet else None,
             stderr=subprocess.PIPE if quiet else None,
             text=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=on_parent_death(signal.SIGKILL),  # the worker goes with pyherd
             check=False,
         )
         if not res.is_file():  # no result: it died before finishing (a crash at exit

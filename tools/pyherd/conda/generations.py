@@ -81,42 +81,26 @@ class TreeDir:
 
     def rolled_back(self) -> dict[int, dict[str, Any]]:
         """The generations rolled back from: id -> {at, to}."""
-        try:
-            data = json.loads(self.layout.rolled_back.read_text())
-        except (OSError, ValueError):
-            return {}
-        return {int(k): v for k, v in data.items() if str(k).isdigit() and isinstance(v, dict)}
+        return {k: v for k, v in _read_ids(self.layout.rolled_back).items() if isinstance(v, dict)}
 
     def mark_rolled_back(self, gid: int, note: dict[str, Any] | None) -> None:
         """Note (or, with None, forget) that a human rolled back from generation `gid`."""
         notes = self.rolled_back()
-        if notes.get(gid) == note:
-            return
-        if note is None:
-            notes.pop(gid, None)
-        else:
-            notes[gid] = note
-        data = json.dumps({str(k): v for k, v in sorted(notes.items())}, indent=1)
-        atomic_write(self.layout.rolled_back, (data + "\n").encode())
+        if notes.get(gid) != note:
+            _write_ids(self.layout.rolled_back, {**notes, gid: note})
 
     def superseded(self) -> dict[int, float]:
         """When each generation stopped being current (epoch seconds), as recorded."""
-        try:
-            data = json.loads(self.layout.superseded.read_text())
-        except (OSError, ValueError):
-            return {}
-        return {int(k): float(v) for k, v in data.items() if str(k).isdigit()}
+        return {k: float(v) for k, v in _read_ids(self.layout.superseded).items()
+                if isinstance(v, int | float)}  # fmt: skip
 
     def swap(self, gid: int) -> None:
         """Point `current` at generation `gid` with one rename (atomic for readers), and
         note when the one it replaces stopped being current (gc keeps it a while)."""
         previous = self.current_id()
         if previous is not None and previous != gid:
-            times = self.superseded()
-            times[previous] = time.time()
-            times.pop(gid, None)
-            data = json.dumps({str(k): v for k, v in sorted(times.items())}, indent=1)
-            atomic_write(self.layout.superseded, (data + "\n").encode())
+            times: dict[int, Any] = {**self.superseded(), previous: time.time(), gid: None}
+            _write_ids(self.layout.superseded, times)
         tmp = self.layout.current_temp(os.getpid())
         if tmp.is_symlink():
             tmp.unlink()
@@ -197,6 +181,23 @@ def unmark_caches(prefix: Path) -> None:
     for dirpath, _dirnames, filenames in os.walk(prefix):
         if "CACHEDIR.TAG" in filenames:
             os.unlink(os.path.join(dirpath, "CACHEDIR.TAG"))
+
+
+def _read_ids(path: Path) -> dict[int, Any]:
+    """A JSON map of generation id -> value kept beside the generations ({} if none)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {int(k): v for k, v in data.items() if str(k).isdigit()}
+
+
+def _write_ids(path: Path, values: dict[int, Any]) -> None:
+    """Write such a map; an id whose value is None is dropped."""
+    kept = {str(k): v for k, v in sorted(values.items()) if v is not None}
+    atomic_write(path, (json.dumps(kept, indent=1) + "\n").encode())
 
 
 def seal(prefix: Path) -> None:

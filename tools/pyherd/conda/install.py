@@ -301,12 +301,17 @@ def collectable(tree: TreeDir, keep: int, min_age_days: float = 0) -> list[Gener
     """All but the newest `keep` ready generations, failed ones too; never current, nor
     one that stopped being current less than `min_age_days` ago, nor one a running
     process uses (see `held`)."""
-    current = tree.current_id()
-    gens = tree.list()
-    keep_ids = {g.id for g in [g for g in gens if g.ready][-keep:]} | {current}
-    candidates = [g for g in gens if g.id not in keep_ids and g.status != "building"]
+    candidates = beyond_keep(tree, keep)
     reasons = held(tree, candidates, min_age_days)
     return [g for g in candidates if g.id not in reasons]
+
+
+def beyond_keep(tree: TreeDir, keep: int) -> list[Generation]:
+    """The generations `keep` alone would collect: all but the newest `keep` ready ones
+    and the current one (none still building)."""
+    gens = tree.list()
+    keep_ids = {g.id for g in [g for g in gens if g.ready][-keep:]} | {tree.current_id()}
+    return [g for g in gens if g.id not in keep_ids and g.status != "building"]
 
 
 def held(tree: TreeDir, gens: list[Generation], min_age_days: float) -> dict[int, str]:

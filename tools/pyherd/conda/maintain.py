@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyherd.conda.generations import TreeDir
-from pyherd.conda.install import clean_incomplete, collect, held, pick
+from pyherd.conda.install import beyond_keep, clean_incomplete, collect, held, pick
 from pyherd.conda.plan import TreePlan
 from pyherd.errors import ConfigError, JobFailed
 from pyherd.lock import TreeLock
@@ -84,10 +84,7 @@ def gc(
     if not tree.generations_dir.is_dir():
         return Collected(keep, installed=False)
     with TreeLock(tree.lock_file):
-        current = tree.current_id()
-        gens = tree.list()
-        newest = {g.id for g in [g for g in gens if g.ready][-keep:]} | {current}
-        beyond = [g for g in gens if g.id not in newest and g.status != "building"]
+        beyond = beyond_keep(tree, keep)
         reasons = held(tree, beyond, min_age)
         if dry_run:
             return Collected(keep, removed=[g.id for g in beyond if g.id not in reasons],

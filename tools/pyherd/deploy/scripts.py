@@ -144,6 +144,17 @@ def guard(store_dirs: list[str], lock: str) -> list[str]:
     return lines
 
 
+def locked(tree: Tree, fd: int) -> list[str]:
+    """Shell that checks the tree's store (guard) and takes its lock on `fd`; exit 75
+    when another deploy holds it."""
+    store = tree.store
+    return [
+        *guard([store.dir, store.releases, store.manifests], store.lock),
+        f"exec {fd}>>{quote(store.lock)}",
+        f"flock -n {fd} || {fail(f'another deploy is swapping {tree.remote}', 75)}",
+    ]
+
+
 def prepare(trees: list[Tree], first: Tree) -> str:
     """Make each store's directories (checked as guard() says) before anything is uploaded,
     and the identity token in the `first` tree's store (the modulefiles')."""
@@ -177,10 +188,8 @@ def swap(archive: str, release: str, changed: list[Tree], expected: list[str]) -
         fd = 3 + i
         target, store = quote(tree.remote), tree.store
         releases, manifests = quote(store.releases), quote(store.manifests)
-        lines += guard([store.dir, store.releases, store.manifests], store.lock)
+        lines += locked(tree, fd)
         lines += [
-            f"exec {fd}>>{quote(store.lock)}",
-            f"flock -n {fd} || {fail(f'another deploy is swapping {tree.remote}', 75)}",
             f"if [ -e {target} ] && [ ! -L {target} ]; then "
             + fail(f"{tree.remote} is a directory pyherd did not make; move it aside", 3)
             + "; fi",
@@ -231,11 +240,8 @@ def rollback(trees: list[Tree]) -> str:
         target, store = quote(tree.remote), tree.store
         releases, manifests = quote(store.releases), quote(store.manifests)
         lines += [f"if [ -L {target} ]; then"]
-        lines += ["  " + line for line in guard([store.dir, store.releases, store.manifests],
-                                                  store.lock)]  # fmt: skip
+        lines += ["  " + line for line in locked(tree, fd)]
         lines += [
-            f"  exec {fd}>>{quote(store.lock)}",
-            f"  flock -n {fd} || {fail(f'another deploy is swapping {tree.remote}', 75)}",
             f"  cur=$(readlink -- {target}); cur=${{cur##*/}}",
             f"  prev=$(ls -1 {releases} | grep -v '\\.tmp$' | sort | grep -B1 -x -- \"$cur\" "
             "| head -n 1)",
