@@ -1,5 +1,9 @@
 """Tiny conda packages and local channels for tests and benchmarks (tarfile + index_fs).
 
+Packages come in either of conda's formats: `.tar.bz2` (one bzip2 tar) or `.conda`
+(an uncompressed zip holding `metadata.json` and two zstd tars, `info-*` and `pkg-*`),
+the format most channels publish today.
+
 The `conda` package here stands in for conda's real shell hook: it ships
 `etc/profile.d/conda.sh` defining the `conda` function the way conda's does
 (`conda activate` evals `conda shell.posix activate ENV`), `bin/conda` answering
@@ -14,7 +18,10 @@ import io
 import json
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
+
+import zstandard
 
 from pyherd.conda.engine import index_channel
 
@@ -102,11 +109,45 @@ def python_wrapper(version: str) -> str:
     )
 
 
-class Channel:
-    """A local channel directory with noarch/ and linux-64/ subdirs."""
+Entry = tuple[str, bytes, int]  # arcname, content, mode
 
-    def __init__(self, path: Path):
+
+def _tar(entries: list[Entry], fh: io.IOBase, mode: str) -> None:
+    with tarfile.open(fileobj=fh, mode=mode) as tar:
+        for arcname, data, perm in entries:
+            info = tarfile.TarInfo(arcname)
+            info.size, info.mode, info.mtime = len(data), perm, 1700000000
+            tar.addfile(info, io.BytesIO(data))
+
+
+def write_tar_bz2(target: Path, payload: list[Entry], info: list[Entry]) -> None:
+    with open(target, "wb") as fh:
+        _tar(payload + info, fh, "w:bz2")
+
+
+def write_conda(target: Path, payload: list[Entry], info: list[Entry]) -> None:
+    """conda's v2 format: a stored zip of metadata.json, info-STEM.tar.zst, pkg-STEM.tar.zst."""
+    stem = target.name.removesuffix(".conda")
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr("metadata.json", json.dumps({"conda_pkg_format_version": 2}))
+        for part, entries in (("info", info), ("pkg", payload)):
+            raw = io.BytesIO()
+            _tar(entries, raw, "w")
+            zf.writestr(
+                f"{part}-{stem}.tar.zst", zstandard.ZstdCompressor().compress(raw.getvalue())
+            )
+
+
+WRITERS = {"tar.bz2": write_tar_bz2, "conda": write_conda}
+
+
+class Channel:
+    """A local channel directory with noarch/ and linux-64/ subdirs; `fmt` is the
+    package format `add` writes unless told otherwise ("tar.bz2" or "conda")."""
+
+    def __init__(self, path: Path, fmt: str = "tar.bz2"):
         self.path = path
+        self.fmt = fmt
         for sub in ("noarch", "linux-64"):
             (path / sub).mkdir(parents=True, exist_ok=True)
 
@@ -119,13 +160,15 @@ class Channel:
         name: str,
         version: str,
         depends: tuple[str, ...] = (),
-        files: dict[str, str] | None = None,
+        files: dict[str, str | bytes] | None = None,
         build: str = "0",
         subdir: str = "noarch",
         build_number: int = 0,
+        fmt: str | None = None,
     ) -> Path:
         files = files if files is not None else {f"share/{name}/{name}.txt": f"{name} {version}\n"}
-        target = self.path / subdir / f"{name}-{version}-{build}.tar.bz2"
+        fmt = fmt or self.fmt
+        target = self.path / subdir / f"{name}-{version}-{build}.{fmt}"
         index = {
             "name": name,
             "version": version,
@@ -137,29 +180,26 @@ class Channel:
         }
         if subdir == "noarch":
             index["noarch"] = "generic"
+        payload: list[Entry] = []
         paths = []
-        with tarfile.open(target, "w:bz2") as tar:
-
-            def add(arcname: str, data: bytes, mode: int = 0o644) -> None:
-                info = tarfile.TarInfo(arcname)
-                info.size, info.mode, info.mtime = len(data), mode, 1700000000
-                tar.addfile(info, io.BytesIO(data))
-
-            for rel, text in files.items():
-                data = text.encode()
-                add(rel, data, 0o755 if rel.startswith("bin/") else 0o644)
-                entry = {
-                    "_path": rel,
-                    "path_type": "hardlink",
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "size_in_bytes": len(data),
-                }
-                if PLACEHOLDER in text:
-                    entry.update(prefix_placeholder=PLACEHOLDER, file_mode="text")
-                paths.append(entry)
-            add("info/index.json", json.dumps(index).encode())
-            add("info/paths.json", json.dumps({"paths": paths, "paths_version": 1}).encode())
-            add("info/files", ("\n".join(files) + "\n").encode())
+        for rel, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            payload.append((rel, data, 0o755 if rel.startswith("bin/") else 0o644))
+            entry = {
+                "_path": rel,
+                "path_type": "hardlink",
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size_in_bytes": len(data),
+            }
+            if PLACEHOLDER.encode() in data:
+                entry.update(prefix_placeholder=PLACEHOLDER, file_mode="text")
+            paths.append(entry)
+        info: list[Entry] = [
+            ("info/index.json", json.dumps(index).encode(), 0o644),
+            ("info/paths.json", json.dumps({"paths": paths, "paths_version": 1}).encode(), 0o644),
+            ("info/files", ("\n".join(files) + "\n").encode(), 0o644),
+        ]
+        WRITERS[fmt](target, payload, info)
         return target
 
     def add_python_module(self, name: str, version: str, depends: tuple[str, ...] = ()) -> Path:

@@ -106,6 +106,99 @@ def test_second_generation_hard_links_the_first(tmp_path: Path, channel: Channel
     assert py1.stat().st_ino != py2.stat().st_ino
 
 
+@pytest.fixture(scope="module")
+def conda_channel(tmp_path_factory: pytest.TempPathFactory) -> Channel:
+    """The same packages in conda's newer `.conda` format (a zip of zstd tars)."""
+    chan = Channel(tmp_path_factory.mktemp("condafmt") / "chan", fmt="conda")
+    chan.add_base()
+    chan.add_python_module("numpy", "1.26.4")
+    chan.add("bigdata", "1.0", files={f"share/bigdata/{i}.dat": "x" * 4096 for i in range(8)})
+    chan.index()
+    return chan
+
+
+def test_conda_format_packages_install_share_the_cache_and_are_verified(
+    tmp_path: Path, conda_channel: Channel
+):
+    p = Project(tmp_path, conda_channel)
+    for _ in range(2):
+        result = p.install()
+        assert result.returncode == 0, result.stderr
+    current = p.tree / "current"
+    explicit = (current / ".pyherd/base.explicit.txt").read_text()
+    assert "numpy-1.26.4-0.conda#" in explicit
+    # the checks imported numpy from it; prefix replacement ran on the python wrapper
+    assert "import numpy" in (current / ".pyherd/checks.log").read_text()
+    assert str(p.tree / "generations/2/") in (current / "bin/python").read_text()
+    one, two = (p.tree / f"generations/{i}/share/bigdata/0.dat" for i in (1, 2))
+    assert one.stat().st_ino == two.stat().st_ino
+    # a .conda file replaced after indexing is refused before it is unpacked
+    chan = Channel(conda_channel.path.parent / f"copy-{tmp_path.name}", fmt="conda")
+    chan.add_base()
+    chan.add_python_module("numpy", "2.0.1")
+    chan.add("bigdata", "1.0", files={"share/bigdata/0.dat": "x"})
+    chan.index()
+    archive = chan.path / "noarch" / "numpy-2.0.1-0.conda"
+    archive.write_bytes(archive.read_bytes()[:-40] + b"\0" * 40)
+    p.write(chan.url)
+    result = p.install()
+    assert result.returncode == 1
+    assert "numpy-2.0.1-0.conda: sha256 mismatch" in result.stderr
+    assert p.current() == "generations/2" and p.generation_ids() == ["1", "2"]
+    assert not (p.root / ".pkgs" / "numpy-2.0.1-0").exists()
+
+
+def _workers(marker: str) -> list[int]:
+    """Live py-rattler workers started under `marker` (in their environment)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"pyherd.conda.worker" in cmdline and marker.encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.parametrize("case", ["installed", "bad input", "pyherd killed mid-solve"])
+def test_no_worker_outlives_pyherd(tmp_path: Path, channel: Channel, case: str):
+    """The worker starts with the command, before the site is read; it goes with pyherd
+    however pyherd ends, even while it is busy (stopped here, at its solve's end)."""
+    marker = f"w{os.getpid()}-{tmp_path.name}"
+    p = Project(tmp_path, channel)
+    if case == "bad input":
+        result = p.run("install", "nosuchtree", env={"PYHERD_TEST_WORKER": marker})
+        assert result.returncode == 2 and "no tree 'nosuchtree'" in result.stderr
+    elif case == "installed":
+        assert p.install(env={"PYHERD_TEST_WORKER": marker}).returncode == 0
+    else:
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "tools"), "PYHERD_TEST_WORKER": marker}
+        env["PYHERD_STOP_AT"] = "worker-solved"
+        args = ["install", "main", "--site", "s", "--templates", TEMPLATES]
+        proc = subprocess.Popen([*PYHERD, *args], cwd=p.dir, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not [pid for pid in _workers(marker) if _state(pid) == "T"]:
+            assert time.monotonic() < deadline and proc.poll() is None, "no worker stopped"
+            time.sleep(0.02)
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while _workers(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _workers(marker) == []
+    assert p.current() in (None, "generations/1")
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
 def test_rollback_and_gc_never_touch_current(tmp_path: Path, channel: Channel):
     p = Project(tmp_path, channel, keep="5")
     for _ in range(3):

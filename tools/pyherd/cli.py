@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pyherd import __version__, options
 from pyherd.errors import ConfigError, PyherdError, printable
-from pyherd.project import Paths
+from pyherd.options import Paths
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # name -> one-line help; the module pyherd.commands.<name> is imported only when run,

@@ -2,13 +2,23 @@
 
 `--site` has two meanings: the one site a command works on (`site`), or a filter
 over every site (`site_filter`). `project` is the parent parser of every command:
-where the site files and templates are.
+where the site files and templates are; `Paths` holds what it and --out name.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the project is: its site files, its templates and the output root."""
+
+    sites: Path
+    templates: Path
+    out: Path
 
 
 def project() -> argparse.ArgumentParser:

@@ -7,21 +7,14 @@ problem of every site in one ConfigError), a site's rendered files, one of its t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyherd.build.stages import build_site
 from pyherd.conda.plan import TreePlan, plan_tree
 from pyherd.errors import ConfigError, Problem, suggest, unique
 from pyherd.model import SiteModel
+from pyherd.options import Paths
 from pyherd.site import Site
 from pyherd.sitefiles import load_site, site_names
-
-
-@dataclass(frozen=True)
-class Paths:
-    sites: Path
-    templates: Path
-    out: Path
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 
 from pyherd import options
-from pyherd.conda.nightly import append_log, autoupdate, lines, log_file, policy_for
-from pyherd.project import Paths, load_one
+from pyherd.conda.engine import session
+from pyherd.options import Paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,14 +67,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    item = load_one(paths, args.site)
-    policy = policy_for(
-        item,
-        args.max_changes,
-        dry_run=args.dry_run,
-        allow_world_writable=args.allow_world_writable,
-    )
-    report = autoupdate(paths, item, args.tree, policy, rerender=not args.no_render)
+    # the worker loads py-rattler while this process imports the rest and reads the site;
+    # the solve and the build of every tree then go to that one process
+    with session():
+        from pyherd.conda.nightly import append_log, autoupdate, lines, log_file, policy_for
+        from pyherd.project import load_one
+
+        item = load_one(paths, args.site)
+        policy = policy_for(
+            item,
+            args.max_changes,
+            dry_run=args.dry_run,
+            allow_world_writable=args.allow_world_writable,
+        )
+        report = autoupdate(paths, item, args.tree, policy, rerender=not args.no_render)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 
 from pyherd import options
-from pyherd.conda.install import install, preview
-from pyherd.project import Paths, tree_and_condarc
+from pyherd.conda.engine import session
+from pyherd.options import Paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +28,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    plan, condarc = tree_and_condarc(paths, args.site, args.tree)
-    if args.dry_run:
-        print("\n".join(preview(plan, condarc, args.allow_world_writable)))
-        return 0
-    outcome = install(plan, condarc, allow_world_writable=args.allow_world_writable)
+    # the worker loads py-rattler while this process imports the rest of pyherd and reads
+    # the site: on an unchanged tree that is a fifth of the whole install
+    with session():
+        from pyherd.conda.install import install, preview
+        from pyherd.project import tree_and_condarc
+
+        plan, condarc = tree_and_condarc(paths, args.site, args.tree)
+        if args.dry_run:
+            print("\n".join(preview(plan, condarc, args.allow_world_writable)))
+            return 0
+        outcome = install(plan, condarc, allow_world_writable=args.allow_world_writable)
     was = f" (was {outcome.previous})" if outcome.previous is not None else ""
     print(
         f"{plan.tree}: generation {outcome.generation} is current{was}: "

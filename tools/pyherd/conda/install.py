@@ -202,7 +202,6 @@ def publish_new(
             checkpoint("built")
             record = _record(plan, gid, prefix, "building")
             (prefix / ".condarc").write_text(condarc)  # conda reads it there: the base prefix
-            generations.unmark_caches(prefix)
         except BaseException:
             vendor.remove_tree(prefix)  # never half-built on disk when we can help it
             raise

@@ -1,19 +1,23 @@
 """The one place py-rattler runs: solve and install envs, or index a local channel.
 
-Run as `python -m pyherd.conda.worker REQUEST.json RESULT.json`. A build request
+Run as `python -m pyherd.conda.worker FD` (pyherd.conda.engine starts it): it loads
+py-rattler at once, then reads requests from stdin, a JSON line each, and writes each
+result as a JSON line to file descriptor FD. A build request
 may carry, per env, `constraints` (pins), `current` (installed name -> version, so
 the result can order versions with conda's own rules) and `expect` (the solution
 the caller already checked: a different one fails instead of being installed).
 Local (file://) packages are checked against their channel's sha256 before use,
 which py-rattler does not do for them. py-rattler can
-crash at interpreter exit after all work is done (FACTS.md), so the worker writes
-its result file first and leaves with os._exit; the parent trusts the result file,
-not the exit status, and never imports rattler itself.
+crash at interpreter exit after all work is done (FACTS.md), so the parent trusts the
+result lines, not the exit status, kills the worker when it has them, and never
+imports rattler itself; the worker leaves with os._exit when its stdin closes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -50,7 +54,7 @@ async def _build(req: dict[str, Any]) -> dict[str, Any]:
     import rattler
 
     priority = getattr(rattler.ChannelPriority, req.get("channel_priority", "strict").title())
-    virtual = rattler.VirtualPackage.detect()
+    virtual = _virtual_packages()
     solved: list[tuple[dict[str, Any], list[Any]]] = []
     for env in req["envs"]:
         specs = []
@@ -107,6 +111,15 @@ async def _build(req: dict[str, Any]) -> dict[str, Any]:
         counts[env["name"]] = len(records)
         checkpoint(f"worker-installed-{env['name']}")
     return {"ok": True, "installed": counts}
+
+
+@functools.cache
+def _virtual_packages() -> list[Any]:
+    """This host's virtual packages (__glibc, __cuda, ...): detected once per worker, at its
+    start (detection runs nvidia-smi), while pyherd is still reading the site."""
+    import rattler
+
+    return rattler.VirtualPackage.detect()
 
 
 def _triples(records: list[Any]) -> list[tuple[str, str, str]]:
@@ -166,29 +179,36 @@ async def _index(req: dict[str, Any]) -> dict[str, Any]:
 OPS = {"build": _build, "index": _index}
 
 
-def main(argv: list[str]) -> int:
-    request_path, result_path = Path(argv[0]), Path(argv[1])
+def _answer(line: bytes) -> dict[str, Any]:
     try:
-        request = json.loads(request_path.read_text())
-        result = asyncio.run(OPS[request["op"]](request))
+        request = json.loads(line)
+        return asyncio.run(OPS[request["op"]](request))
     except StageError as exc:
-        result = exc.result
+        return exc.result
     except BaseException as exc:
-        result = {
+        return {
             "ok": False,
             "stage": "worker",
             "env": "",
             "error": _first_line(exc),
             "traceback": traceback.format_exc(),
         }
-    try:
-        text = json.dumps(result)
-    except (TypeError, ValueError) as exc:
-        text = json.dumps({"ok": False, "stage": "worker", "env": "", "error": str(exc)})
-    tmp = result_path.with_suffix(".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, result_path)
-    return 0 if result.get("ok") else 1
+
+
+def main(argv: list[str]) -> int:
+    with contextlib.suppress(Exception):  # a failure is reported by the request that needs it
+        _virtual_packages()  # loads py-rattler now, while pyherd reads the site
+
+    with os.fdopen(int(argv[0]), "wb") as results:
+        for line in sys.stdin.buffer:
+            result = _answer(line)
+            try:
+                text = json.dumps(result)
+            except (TypeError, ValueError) as exc:
+                text = json.dumps({"ok": False, "stage": "worker", "env": "", "error": str(exc)})
+            results.write(text.encode() + b"\n")
+            results.flush()
+    return 0
 
 
 if __name__ == "__main__":
