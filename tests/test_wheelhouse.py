@@ -287,3 +287,118 @@ def test_avail_wheels_without_a_wheelhouse_says_how(house: Path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "no wheelhouse: load a python module, or give --wheelhouse DIR" in result.stderr
+
+
+V4_SITE_EXTRA = "[generic, x86-64-v3, x86-64-v4]"
+
+
+@pytest.fixture
+def v4_house(tmp_path: Path) -> Path:
+    """archs generic, x86-64-v3, x86-64-v4: `onlyv3` built for v3 alone, `both` for v3 and v4."""
+    root = tmp_path / "wh"
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites/w.yaml").write_text(site(root, V4_SITE_EXTRA))
+    make_wheel(root / "x86-64-v3", "onlyv3", "1.0+site", LINUX, marker="v3")
+    make_wheel(root / "x86-64-v3", "both", "2.0+site", LINUX, marker="v3")
+    make_wheel(root / "x86-64-v4", "both", "2.0+site", LINUX, marker="v4")
+    make_wheel(root / "generic", "both", "2.0+site", LINUX, marker="generic")
+    make_wheel(root / "generic", "purepy", "0.1+site", "py3-none-any")
+    return tmp_path
+
+
+def _pip_install(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
+    env_dir = tmp_path / f"venv{len(list(tmp_path.glob('venv*')))}"
+    venv.create(env_dir, with_pip=True)
+    pip = subprocess.run(
+        [str(env_dir / "bin/pip"), "install", "--disable-pip-version-check", *args],
+        capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PIP_CONFIG_FILE": "/dev/null"},
+    )  # fmt: skip
+    return pip, env_dir
+
+
+def _markers(env_dir: Path, *modules: str) -> list[str]:
+    code = "; ".join(f"import {m}; print({m}.MARKER or 'none')" for m in modules)
+    ran = subprocess.run([str(env_dir / "bin/python"), "-c", code], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout.split()
+
+
+def test_a_v4_node_installs_v3_builds_and_prefers_its_own(v4_house: Path, tmp_path: Path):
+    assert wheels(v4_house, "index").returncode == 0
+    root = v4_house / "wh"
+    # through the index (what the python module's pip.conf names) and through --no-index
+    pip, env_dir = _pip_install(tmp_path, "--index-url", (root / "simple/x86-64-v4").as_uri() + "/",
+                                "onlyv3", "both", "purepy")  # fmt: skip
+    assert pip.returncode == 0, pip.stderr
+    assert _markers(env_dir, "onlyv3", "both") == ["v3", "v4"]
+    pip, env_dir = _pip_install(tmp_path, "--no-index", "--find-links",
+                                str(root / "find-links/x86-64-v4"), "onlyv3", "both")  # fmt: skip
+    assert pip.returncode == 0, pip.stderr
+    assert _markers(env_dir, "onlyv3", "both") == ["v3", "v4"]
+    # a v3 node does not see v4 builds; of one file name a page lists the best build only
+    page = (root / "simple/x86-64-v3/both/index.html").read_text()
+    assert "x86-64-v3/both-" in page and "x86-64-v4" not in page and "generic/" not in page
+    assert (
+        '"../../../x86-64-v3/onlyv3-1.0+site-'
+        in (root / "simple/x86-64-v4/onlyv3/index.html").read_text()
+    )
+    listed = avail(v4_house, "-p", "3.11", RSNT_ARCH="x86-64-v4")
+    assert listed.returncode == 0 and listed.stderr == ""
+    assert [line.split()[0::3] for line in listed.stdout.splitlines()[2:]] == [
+        ["both", "x86-64-v4"], ["both", "x86-64-v3"], ["both", "generic"],
+        ["onlyv3", "x86-64-v3"], ["purepy", "generic"],
+    ]  # fmt: skip
+    # -a means exactly that directory; an arch the wheelhouse lacks is a usage error
+    exact = avail(v4_house, "both", "-p", "3.11", "-a", "x86-64-v3", RSNT_ARCH="x86-64-v4")
+    assert [line.split()[-1] for line in exact.stdout.splitlines()[2:]] == ["x86-64-v3"]
+    bad = avail(v4_house, "both", "-a", "x86-64-v5")
+    assert bad.returncode == 2
+    assert "invalid choice: 'x86-64-v5' (choose from 'generic', 'x86-64-v3', 'x86-64-v4')" in (
+        bad.stderr
+    )
+
+
+def test_also_runs_overrides_the_chain_and_is_checked(v4_house: Path, tmp_path: Path):
+    site_file = v4_house / "sites/w.yaml"
+    text = site_file.read_text()
+    no_chain = "  local_tag: site\n  also_runs:\n    x86-64-v4: []\n"
+    site_file.write_text(text.replace("  local_tag: site\n", no_chain))
+    assert wheels(v4_house, "index").returncode == 0
+    assert not (v4_house / "wh/simple/x86-64-v4/onlyv3").exists()  # v4 nodes: v4, then generic
+    bad = {
+        "    x86-64-v4: [generic]\n": "also_runs.x86-64-v4[0]: generic comes last by itself",
+        "    x86-64-v9: [x86-64-v3]\n": "also_runs.x86-64-v9: 'x86-64-v9' is not one of archs",
+        "    x86-64-v4: [x86-64-v4]\n": "also_runs.x86-64-v4[0]: 'x86-64-v4' is the arch itself",
+        "    x86-64-v4: [x86-64-v3, x86-64-v3]\n": "also_runs.x86-64-v4: lists an arch twice",
+        '    x86-64-v4: ["x86-64-v3\\n"]\n': "is not an architecture name",
+        '    x86-64-v4: ["../v3"]\n': "is not an architecture name",
+    }
+    for entry, message in bad.items():
+        site_file.write_text(text.replace("  local_tag: site\n",
+                                          f"  local_tag: site\n  also_runs:\n{entry}"))  # fmt: skip
+        before = sorted(p for p in (v4_house / "wh").rglob("*"))
+        result = wheels(v4_house, "index")
+        assert result.returncode == 2, (entry, result.stderr)
+        assert "sites/w.yaml:" in result.stderr and message in result.stderr, result.stderr
+        assert sorted(p for p in (v4_house / "wh").rglob("*")) == before
+
+
+def test_a_file_that_came_and_went_leaves_the_index_current(house: Path):
+    assert wheels(house, "index").returncode == 0
+    scratch = house / "wh/generic/partial.whl.tmp"
+    scratch.write_text("x")  # a copy that was abandoned: the directory's mtime moves on
+    scratch.unlink()
+    again = wheels(house, "index")
+    assert "0 read; 0 index files written" in again.stdout
+    shown = avail(house, "numpy", "-p", "3.11", RSNT_ARCH="x86-64-v3")
+    assert shown.returncode == 0 and shown.stderr == ""  # no "older than its wheels" scan
+
+
+def test_without_an_index_the_pip_configuration_names_the_arch(house: Path):
+    conf = house / "wh/pip/x86-64-v3.conf"  # what the python module sets for a v3 node
+    shown = avail(house, "numpy", "-p", "3.11", PIP_CONFIG_FILE=str(conf))
+    assert "is missing" in shown.stderr
+    assert [line.split()[-1] for line in shown.stdout.splitlines()[2:]] == [
+        "x86-64-v3", "generic"
+    ]  # fmt: skip

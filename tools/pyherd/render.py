@@ -163,7 +163,6 @@ def render_condarc(site: Site, plan: TreePlan, templates_dir: Path) -> str:
 def render_pip_confs(site: Site, templates_dir: Path) -> dict[str, str]:
     """The pip configuration of each wheelhouse arch, by its path under the wheelhouse root."""
     from pyherd.wheelhouse import layout as wl
-    from pyherd.wheelhouse.catalog import search_order
     from pyherd.wheelhouse.plan import plan_wheelhouse
 
     if site.wheelhouse is None:
@@ -172,7 +171,7 @@ def render_pip_confs(site: Site, templates_dir: Path) -> dict[str, str]:
     template = site_environment(site, templates_dir).get_template("pip/pip.conf.j2")
     return {
         wl.pip_conf(arch): template.render(
-            site=site, wheelhouse=site.wheelhouse, arch=arch, search=search_order(arch),
+            site=site, wheelhouse=site.wheelhouse, arch=arch, search=config.search[arch],
             index_url=layout.index_url(arch),
             extra_index_urls=site.wheelhouse.extra_index_urls,
             find_links=layout.find_links_url(arch),

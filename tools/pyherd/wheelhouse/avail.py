@@ -31,7 +31,6 @@ from pyherd.wheelhouse.catalog import (
     from_filename,
     newest_first,
     normalize,
-    search_order,
 )
 
 if TYPE_CHECKING:
@@ -106,8 +105,7 @@ def run(args: argparse.Namespace) -> int:
         queries += [Query.parse(text) for text in requirements(Path(file))]
     if args.all:
         args.all_versions = args.all_pythons = args.all_archs = True
-    archs = None if args.all_archs else (args.arch or [source.default_arch()])
-    dirs = None if archs is None else {d for a in archs for d in search_order(a)}
+    dirs = None if args.all_archs else source.dirs(args.arch)
     pythons = None if args.all_pythons else (args.python or default_python())
     versions = [Query.parse(f"x=={v}" if v[0].isdigit() else f"x{v}").spec for v in args.version]
     pick = _cells(args.column)
@@ -131,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
             found_any = True
             if latest_only and query.spec is None:  # rows come newest first
                 found = [row for row in found if row.version == found[0].version]
+            if dirs is not None:
+                found = best_first(found, dirs)
             if args.raw:
                 files += [row.file for row in found]
             elif not args.not_available_only:
@@ -245,8 +245,31 @@ class Source:
         return {project: newest_first(rows) for project, rows in found.items()}
 
     def default_arch(self) -> str:
-        variable = (self.config or {}).get("arch_variable", "PYHERD_WHEEL_ARCH")
-        return os.environ.get(variable) or (self.config or {}).get("default_arch", "generic")
+        """The node's arch: the site's arch variable (from the index's config); with no
+        index, the pip configuration the python module named (<root>/pip/<arch>.conf)."""
+        if self.config is not None:
+            variable = self.config.get("arch_variable", "PYHERD_WHEEL_ARCH")
+            return os.environ.get(variable) or self.config.get("default_arch", "generic")
+        conf = Path(os.environ.get("PIP_CONFIG_FILE", ""))
+        if conf.parent == self.root / wl.PIP and conf.suffix == ".conf":
+            return conf.stem
+        return os.environ.get("PYHERD_WHEEL_ARCH") or "generic"
+
+    def dirs(self, archs: list[str]) -> tuple[str, ...]:
+        """The directories to list, best first: exactly those of -a; without it, the ones
+        the node's arch installs from (its own, those it also runs, generic)."""
+        if archs:
+            known = self.archs()
+            for arch in archs:
+                if arch not in known:
+                    choices = ", ".join(repr(a) for a in known)
+                    raise Usage(
+                        f"argument -a/--arch: invalid choice: {arch!r} (choose from {choices})"
+                    )
+            return tuple(dict.fromkeys(archs))
+        arch = self.default_arch()
+        search = (self.config or {}).get("search", {}).get(arch)
+        return tuple(search or ((arch, "generic") if arch != "generic" else ("generic",)))
 
     def names(self) -> dict[str, str]:
         if self.scanned is not None:
@@ -275,6 +298,16 @@ class Source:
             return self.scanned.get(project, [])
         text = self.layout.path(wl.shard(project)).read_text()
         return [Row.from_line(line) for line in text.splitlines()]
+
+
+def best_first(rows: list[Row], dirs: tuple[str, ...]) -> list[Row]:
+    """Within each version (rows come newest first), the builds in `dirs` order: what the
+    node would install first comes first."""
+    first: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        first.setdefault(row.version, i)
+    rank = {arch: i for i, arch in enumerate(dirs)}
+    return sorted(rows, key=lambda row: (first[row.version], rank.get(row.arch, len(rank))))
 
 
 def suits(row: Row, python: str) -> bool:

@@ -13,9 +13,13 @@ from collections import namedtuple
 from pyherd.errors import JobFailed
 
 COLUMNS = ("name", "version", "localversion", "build", "python", "abi", "platform", "arch")
+# The wheel file name (PEP 427 with the packaging spec's escaping): only letters, digits,
+# '_' and '.' in a name and in tags, PEP 440 characters in a version. Anything else (a
+# quote, a space, an escape sequence) is not a wheel, so never reaches a page or a terminal.
 _WHEEL = re.compile(
-    r"^(?P<name>[^-]+)-(?P<version>[^-]+)(?:-(?P<build>\d[^-]*))?"
-    r"-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$"
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._]*)-(?P<version>[A-Za-z0-9._!+]+)"
+    r"(?:-(?P<build>\d[A-Za-z0-9._]*))?"
+    r"-(?P<python>[A-Za-z0-9._]+)-(?P<abi>[A-Za-z0-9._]+)-(?P<platform>[A-Za-z0-9._]+)\.whl$"
 )
 
 
@@ -52,11 +56,6 @@ class Row(namedtuple("_Row", FIELDS, defaults=("", ""))):
     @classmethod
     def from_line(cls, line: str) -> Row:
         return cls._make(line.rstrip("\n").split("\t"))
-
-
-def search_order(arch: str) -> tuple[str, ...]:
-    """The directories a node of `arch` installs from, most specific first."""
-    return (arch,) if arch == "generic" else (arch, "generic")
 
 
 _SEPARATORS = re.compile(r"[-_.]+")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,12 +34,14 @@ class Config:
     archs: tuple[str, ...]  # "generic" first, then the specific ones
     arch_variable: str
     default_arch: str
+    search: dict[str, tuple[str, ...]]  # arch: the directories its nodes install from, best first
 
     def as_json(self) -> dict[str, Any]:
         return {
             "archs": list(self.archs),
             "arch_variable": self.arch_variable,
             "default_arch": self.default_arch,
+            "search": {arch: list(dirs) for arch, dirs in self.search.items()},
         }
 
 
@@ -57,7 +61,7 @@ def index(layout: WheelhouseLayout, config: Config, *, dry_run: bool = False) ->
     known = _load_state(layout, config)  # None: no usable state, index everything
     scan = _scan(layout, config)
     files, problems = scan.files, scan.problems
-    fresh = [key for key, stat in files.items() if known is None or known.get(key) != stat]
+    fresh = [key for key, seen in files.items() if known is None or known.get(key) != seen]
     gone = [] if known is None else [key for key in known if key not in files]
     touched = None if known is None else {_project(key) for key in (*fresh, *gone)}
     result = IndexResult(root, wheels=len(files))
@@ -84,6 +88,13 @@ def index(layout: WheelhouseLayout, config: Config, *, dry_run: bool = False) ->
             + "\n  ".join(problems)
         )
     if touched is not None and not touched and layout.path(wl.STAMP).is_file():
+        newest = _newest_dir(layout, config)
+        stamp = layout.path(wl.STAMP)
+        if not dry_run and newest > os.stat(stamp).st_mtime_ns:
+            # a file came and went (or a non-wheel changed): the index is current, and the
+            # stamp must say so, or every avail_wheels would rescan the directories
+            when = max(time.time_ns(), newest)  # a file server's clock may run ahead
+            os.utime(stamp, ns=(when, when))
         return result
     planned, doomed = plan(layout, config, rows, touched, scan)
     links, unlinks = plan_links(layout, config, rows, touched, old_rows)
@@ -118,7 +129,7 @@ def index(layout: WheelhouseLayout, config: Config, *, dry_run: bool = False) ->
                     path.parent.rmdir()
     os.sync()  # every page on disk before the state that says they are there
     state = json.dumps(config.as_json(), sort_keys=True) + "\n"
-    state += "".join(f"{key}\t{stat}\n" for key, stat in files.items())
+    state += "".join(f"{key}\t{seen}\n" for key, seen in files.items())
     atomic_write(layout.path(wl.STATE), state.encode())
     atomic_write(layout.path(wl.STAMP), b"")
     return result
@@ -154,9 +165,12 @@ def _scan(layout: WheelhouseLayout, config: Config) -> Scan:
             if not name.endswith(".whl"):
                 continue
             try:
-                st = entry.stat()
+                st = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 scan.problems.append(f"{entry.path}: {exc.strerror or exc}")
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a link, FIFO or device would be read through
+                scan.problems.append(f"{entry.path}: not a regular file; wheels must be files")
                 continue
             key = f"{arch}/{name}"
             files[key] = f"{st.st_size}\t{st.st_mtime_ns}"
@@ -170,6 +184,15 @@ def _scan(layout: WheelhouseLayout, config: Config) -> Scan:
             scan.keys.setdefault(project, []).extend(keys)
             scan.archs.setdefault(project, set()).add(arch)
     return scan
+
+
+def _newest_dir(layout: WheelhouseLayout, config: Config) -> int:
+    """The latest mtime (ns) of the arch directories: what avail_wheels compares the stamp to."""
+    newest = 0
+    for arch in config.archs:
+        with contextlib.suppress(OSError):
+            newest = max(newest, os.stat(layout.arch(arch)).st_mtime_ns)
+    return newest
 
 
 def _project(key: str) -> str:

@@ -2,8 +2,9 @@
 
   <arch>/*.whl                          the wheels (generic, x86-64-v3, ...)
   simple/<arch>/index.html              PEP 503 root page for nodes of <arch>
-  simple/<arch>/<project>/index.html    a project's wheels: <arch>'s, then generic's
-  find-links/<arch>/<wheel>             -> ../../<arch or generic>/<wheel>: what --no-index sees
+  simple/<arch>/<project>/index.html    a project's wheels: <arch>'s, then those of the
+                                        archs it also runs, generic's last
+  find-links/<arch>/<wheel>             -> ../../<best arch>/<wheel>: what --no-index sees
   pip/<arch>.conf                       the pip configuration the python modules name
   .index/                               what avail_wheels reads: config.json, names.tsv,
                                         p/<project>.tsv, state.tsv, stamp

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyherd.wheelhouse import layout as wl
-from pyherd.wheelhouse.catalog import Row, newest_first, normalize, search_order
+from pyherd.wheelhouse.catalog import Row, newest_first, normalize
 from pyherd.wheelhouse.layout import WheelhouseLayout
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def plan(
         planned[shard] = "".join(row.line() + "\n" for row in project_rows)
         for arch in config.archs:
             page = wl.page(arch, project)
-            search = search_order(arch)
+            search = config.search[arch]
             if any(row.arch in search for row in project_rows):
                 planned[page] = project_page(project_rows, search)
             else:
@@ -68,7 +68,7 @@ def plan(
     planned[wl.NAMES] = "".join(f"{n}\t{d}\n" for n, d in names)
     planned[wl.CONFIG] = json.dumps(config.as_json(), indent=1) + "\n"
     for arch in config.archs:
-        search = set(search_order(arch))
+        search = set(config.search[arch])
         listed = [(p, d) for p, d in names if scan.archs[p] & search]
         planned[wl.root_page(arch)] = root_page(listed)
     return planned, doomed
@@ -91,21 +91,21 @@ def plan_links(
     old: list[Row],
 ) -> tuple[dict[str, str], list[str]]:
     """Symlinks under find-links/<arch>/ (each arch but generic): every wheel a node of that
-    arch installs, its own build shadowing generic's of the same name, so that pip's
-    --no-index, which cannot order two directories holding the same file name, has no
-    choice to get wrong. touched=None: all of them (and stale links go)."""
+    arch installs, the best build of each file name (the arch's own, then the next arch
+    it also runs, generic last), so that pip's --no-index, which cannot order two
+    directories holding the same file name, has no choice to get wrong.
+    touched=None: all of them (and stale links go)."""
     planned: dict[str, str] = {}
     for arch in config.archs:
         if arch == "generic":
             continue
-        search = search_order(arch)
+        rank = {a: i for i, a in enumerate(config.search[arch])}
         chosen: dict[str, Row] = {}
         for row in rows:
-            if row.arch not in search or (
-                touched is not None and normalize(row.name) not in touched
-            ):
+            if row.arch not in rank or (touched is not None and normalize(row.name) not in touched):
                 continue
-            if row.file not in chosen or row.arch == arch:
+            best = chosen.get(row.file)
+            if best is None or rank[row.arch] < rank[best.arch]:
                 chosen[row.file] = row
         for file, row in chosen.items():
             planned[wl.link(arch, file)] = wl.link_target(row.arch, file)
@@ -131,7 +131,8 @@ def link_target(path: Path) -> str | None:
 
 
 def project_page(rows: list[Row], search: tuple[str, ...]) -> str:
-    """A project's PEP 503 page: the arch's own wheels first, then generic's."""
+    """A project's PEP 503 page: the wheels of each directory in `search` order (the arch's
+    own first, generic's last)."""
     links = []
     seen: set[str] = set()
     for arch in search:
@@ -151,7 +152,7 @@ def project_page(rows: list[Row], search: tuple[str, ...]) -> str:
 
 
 def root_page(names: list[tuple[str, str]]) -> str:
-    links = "\n".join(f'<a href="{p}/">{html.escape(d)}</a><br>' for p, d in names)
+    links = "\n".join(f'<a href="{html.escape(p)}/">{html.escape(d)}</a><br>' for p, d in names)
     return f"<!DOCTYPE html>\n<html><body>\n{links}\n</body></html>\n"
 
 

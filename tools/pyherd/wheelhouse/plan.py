@@ -52,10 +52,55 @@ def plan_wheelhouse(site: Site) -> tuple[WheelhouseLayout, Config]:
         )
     if "${" in w.root or "{" in w.root:
         problems.append(site.problem(("wheelhouse", "root"), "must be a literal absolute path"))
+    problems += _also_runs_problems(site)
     if problems:
         raise ConfigError(problems)
     archs = ("generic", *(a for a in w.archs if a != "generic"))
-    return WheelhouseLayout(Path(w.root)), Config(archs, w.arch_variable, w.default_arch)
+    search = {arch: search_order(arch, w.archs, w.also_runs) for arch in archs}
+    return WheelhouseLayout(Path(w.root)), Config(archs, w.arch_variable, w.default_arch, search)
+
+
+# What a CPU of one level also runs: the x86-64 microarchitecture levels, and the
+# instruction-set names the Alliance's wheelhouse used before them.
+IMPLIED = {
+    "x86-64-v4": ("x86-64-v3", "x86-64-v2"),
+    "x86-64-v3": ("x86-64-v2",),
+    "avx512": ("avx2", "avx", "sse3"),
+    "avx2": ("avx", "sse3"),
+    "avx": ("sse3",),
+}
+
+
+def search_order(
+    arch: str, archs: tuple[str, ...], also_runs: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The directories a node of `arch` installs from, best first, generic last."""
+    if arch == "generic":
+        return ("generic",)
+    also = also_runs.get(arch)
+    if also is None:
+        also = tuple(a for a in IMPLIED.get(arch, ()) if a in archs)
+    return (arch, *also, "generic")
+
+
+def _also_runs_problems(site: Site) -> list[Problem]:
+    w = site.wheelhouse
+    assert w is not None
+    problems = []
+    for arch, also in w.also_runs.items():
+        key = ("wheelhouse", "also_runs", arch)
+        if arch not in w.archs or arch == "generic":
+            what = "generic runs only itself" if arch == "generic" else "is not one of archs"
+            problems.append(site.problem(key, f"{arch!r} {what}"))
+        for i, other in enumerate(also):
+            if other == "generic":
+                problems.append(site.problem((*key, i), "generic comes last by itself"))
+            elif other == arch or other not in w.archs:
+                why = "is the arch itself" if other == arch else "is not one of archs"
+                problems.append(site.problem((*key, i), f"{other!r} {why}"))
+        if len(set(also)) != len(also):
+            problems.append(site.problem(key, "lists an arch twice"))
+    return problems
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,13 @@ class WheelhouseSettings:
         "(x86-64-v3, x86-64-v4); a node of an arch installs from it, then generic",
         default=("generic",),
     )
+    also_runs: dict[str, tuple[str, ...]] = sitekey(
+        MapOf(ListOf(Str(grammar=names.ARCH)), names.ARCH),
+        "per arch, the other arch directories its nodes also install from, best first, "
+        "before generic (x86-64-v4: [x86-64-v3]); an arch not listed here gets the "
+        "x86-64 levels and avx512 > avx2 > avx > sse3 below it that archs names",
+        factory=dict,
+    )
     default_arch: str = sitekey(
         Str(grammar=names.ARCH), "the arch when the arch variable is unset", default="generic"
     )

@@ -1,22 +1,33 @@
 """Read a wheel for the index: a readable zip whose METADATA names the same project and
 version as its file name, with its sha256 and Requires-Python. Many wheels are read on
-every CPU (a full index of a large wheelhouse)."""
+every CPU (a full index of a large wheelhouse).
+
+Wheels are hostile input: only a regular file is opened (never a link, a FIFO or a
+device), only METADATA's header block is decompressed, at most HEADER_LIMIT bytes of
+it (a zip bomb in its description costs nothing), and a header value holding a
+control character is refused, since rows are tab-separated and shown on terminals.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import stat
 import zipfile
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from pyherd.errors import JobFailed
+from pyherd.errors import JobFailed, first_control
 from pyherd.wheelhouse.catalog import BadWheelName, Row, from_filename, normalize
 
 
 class BadWheel(JobFailed):
     """A wheel that cannot be indexed: the index run fails and the previous index stays."""
+
+
+HEADER_LIMIT = 1 << 20  # METADATA's header block: a few KiB in real wheels
 
 
 def read_wheel(path: Path, arch: str) -> Row:
@@ -26,20 +37,17 @@ def read_wheel(path: Path, arch: str) -> Row:
     except BadWheelName as exc:
         raise BadWheel(f"{path}: {exc}") from None
     try:
-        with zipfile.ZipFile(path) as zf:
-            metadata = next(
-                (
-                    n
-                    for n in zf.namelist()
-                    if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
-                ),
-                None,
-            )
-            if metadata is None:
-                raise BadWheel(f"{path}: no *.dist-info/METADATA inside: not a wheel")
-            headers = _headers(zf.read(metadata).decode("utf-8", "replace"))
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise BadWheel(f"{path}: corrupt or unreadable: {exc}") from None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise BadWheel(f"{path}: cannot open it: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadWheel(f"{path}: not a regular file; the index reads only regular files")
+        headers = _metadata_headers(path, fh)
+        fh.seek(0)
+        digest = hashlib.sha256()
+        while block := fh.read(1 << 20):
+            digest.update(block)
     meta_name, meta_version = headers.get("Name", ""), headers.get("Version", "")
     if normalize(meta_name) != normalize(named.name):
         raise BadWheel(
@@ -56,15 +64,53 @@ def read_wheel(path: Path, arch: str) -> Row:
             f"{path}: METADATA says version {meta_version!r}, the file name "
             f"{named.version}{'+' + named.localversion if named.localversion else ''!s}"
         )
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
     return named._replace(
         name=meta_name,
         requires_python=(headers.get("Requires-Python") or "").strip(),
         sha256=digest.hexdigest(),
     )
+
+
+def _metadata_headers(path: Path, fh: io.BufferedReader) -> dict[str, str]:
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            metadata = next(
+                (
+                    n
+                    for n in zf.namelist()
+                    if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+                ),
+                None,
+            )
+            if metadata is None:
+                raise BadWheel(f"{path}: no *.dist-info/METADATA inside: not a wheel")
+            with zf.open(metadata) as member:
+                head = _header_block(member)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise BadWheel(f"{path}: corrupt or unreadable: {exc}") from None
+    if head is None:
+        raise BadWheel(f"{path}: METADATA's headers run past {HEADER_LIMIT} bytes")
+    headers = _headers(head.decode("utf-8", "replace"))
+    for key, value in headers.items():
+        bad = first_control(value)
+        if bad is not None:
+            raise BadWheel(f"{path}: METADATA {key} holds a control character ({bad!r})")
+    return headers
+
+
+def _header_block(member: io.BufferedIOBase) -> bytes | None:
+    """METADATA up to its first blank line (None: no blank line in HEADER_LIMIT bytes);
+    the description after it is never decompressed."""
+    read = 0
+    lines = []
+    while line := member.readline(HEADER_LIMIT + 1 - read):  # a line without end is capped
+        read += len(line)
+        if read > HEADER_LIMIT:
+            return None
+        if not line.strip(b"\r\n"):
+            break
+        lines.append(line)
+    return b"".join(lines)
 
 
 def _headers(text: str) -> dict[str, str]:
