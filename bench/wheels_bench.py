@@ -8,6 +8,8 @@ install. Measured, as whole processes, in one run (medians):
   incremental index after adding 10 wheels  target <= 1 s
   avail_wheels NAME                         target <= 60 ms
   avail_wheels --all                        target <= 0.5 s, peak RSS <= 80 MB
+  the Alliance's avail_wheels on the same house, where installed: pyherd >= 4x faster
+  for one name, >= 8x for --all
   pip install of one package: via the index vs via find-links (target >= 2x), and
   with the site's pip.conf (index + [install] find-links); uv the same two ways.
 BENCH_WHEELS scales the wheelhouse down for a quick look (e.g. 6000).
@@ -130,7 +132,33 @@ def main() -> None:
         every = [measured([*avail, "--all"], env=user) for _ in range(RUNS)]
         print(f"avail_wheels --all: {med(w for w, _ in every):.3f} s (target <= 0.5 s), "
               f"peak RSS {max(r for _, r in every) / 1024:.0f} MB (target <= 80 MB)")  # fmt: skip
+        peer(work, root, user, med(one), med(w for w, _ in every))
         installs(work, root)
+
+
+def peer(work: Path, root: Path, user: dict[str, str], one: float, every: float) -> None:
+    """The Alliance's avail_wheels on the same house, where it is installed (it is not on
+    PyPI): PYHERD_PEER_AVAIL_WHEELS (its avail_wheels.py) and PYHERD_PEER_PYTHON (a Python
+    with tabulate, packaging==21.3, pyparsing and pip). Its node is the same: a pip.conf
+    whose [wheel] find-links lists x86-64-v3 then generic, Python 3.11."""
+    script = os.environ.get("PYHERD_PEER_AVAIL_WHEELS")
+    python = os.environ.get("PYHERD_PEER_PYTHON")
+    if not (script and python):
+        print("the Alliance's avail_wheels: not installed here (PYHERD_PEER_AVAIL_WHEELS)")
+        return
+    conf = work / "peer-v3.conf"
+    conf.write_text(f"[wheel]\nfind-links = {root / 'x86-64-v3'} {root / 'generic'}\n")
+    for version in ("3.10.14", "3.11.5", "3.12.1"):
+        (work / "peer-pythons" / version).mkdir(parents=True, exist_ok=True)
+    env = {**user, "WHEELHOUSE": str(root), "PIP_CONFIG_FILE": str(conf),
+           "EBVERSIONPYTHON": "3.11", "PYTHON_DIRS": str(work / "peer-pythons"),
+           "PYTHONPATH": str(Path(script).parent)}  # fmt: skip
+    theirs = [measured([python, script, "cext0042"], env=env)[0] for _ in range(RUNS)]
+    all_theirs = [measured([python, script, "--all"], env=env)[0] for _ in range(RUNS)]
+    med = statistics.median
+    print(f"the Alliance's avail_wheels NAME: {med(theirs):.3f} s, {med(theirs) / one:.1f}x "
+          f"pyherd's time (target >= 4x); --all: {med(all_theirs):.3f} s, "
+          f"{med(all_theirs) / every:.1f}x (target >= 8x)")  # fmt: skip
 
 
 def installs(work: Path, root: Path) -> None:

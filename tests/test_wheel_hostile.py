@@ -4,9 +4,9 @@ previous index kept), never hangs, never balloons; `avail_wheels` never prints t
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
-import tempfile
-import time
+import sys
 import zipfile
 from pathlib import Path
 
@@ -27,27 +27,32 @@ def _house(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# Run a command and report its own peak RSS: a child's ru_maxrss counts what its parent
+# held when it forked, so the measured process is started by this small Python, not by
+# pytest (hundreds of MB after the rest of the suite).
+_MEASURE = """\
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(child.pid, 0)
+sys.stderr.write(f"\\npeak-rss-kib {usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _index(house: Path) -> tuple[subprocess.CompletedProcess, int]:
     """`pyherd wheels index`, with a timeout (a hang fails) and its peak RSS in KiB."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([*PYHERD, "wheels", "index", "--site", "w"], cwd=house,
-                                env=env, stdout=out, stderr=err, text=True)  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("wheels index hung")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        ran = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
-    return ran, usage.ru_maxrss
+    cmd = [sys.executable, "-c", _MEASURE, *PYHERD, "wheels", "index", "--site", "w"]
+    proc = subprocess.Popen(cmd, cwd=house, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("wheels index hung")
+    err, _, rss = err.rpartition("\npeak-rss-kib ")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), int(rss)
 
 
 def _bomb(path: Path, *, in_headers: bool) -> None:

@@ -28,7 +28,7 @@ class BadWheelName(JobFailed):
 
 
 FIELDS = (
-    "name",  # as the project spells it (from METADATA when indexed)
+    "name",  # as the wheel's file name spells it (what avail_wheels shows)
     "version",  # public version, without the local tag
     "localversion",  # the local tag (computecanada), or ""
     "build",
@@ -76,18 +76,22 @@ def from_filename(file: str, arch: str) -> Row:
     if not match:
         raise BadWheelName(f"{file}: not a wheel file name (name-version-python-abi-platform.whl)")
     version, _, local = match["version"].partition("+")
-    pythons = ",".join(sorted(set(match["python"].split(".")), key=_python_rank))
     return Row(
         name=match["name"],
         version=version,
         localversion=local,
         build=match["build"] or "",
-        python=pythons,
-        abi=match["abi"],
-        platform=match["platform"],
+        python=_tag_set(match["python"]),
+        abi=_tag_set(match["abi"]),
+        platform=_tag_set(match["platform"]),
         arch=arch,
         file=file,
     )
+
+
+def _tag_set(tags: str) -> str:
+    """A compressed tag set (py2.py3) as avail_wheels shows it: sorted, comma-joined."""
+    return ",".join(sorted(set(tags.split("."))))
 
 
 def covers(row: Row, python: tuple[int, int]) -> bool:
@@ -124,3 +128,47 @@ def newest_first(rows: list[Row]) -> list[Row]:
 def _python_rank(pythons: str) -> int:
     """cp311 -> 311, cp39 -> 39, py3 -> 3: newer CPython tags rank higher."""
     return max((int(re.sub(r"\D", "", tag) or 0) for tag in pythons.split(",")), default=0)
+
+
+_LEGACY_PART = re.compile(r"(\d+|[a-z]+|\.|-)")
+_LEGACY_WORDS = {"pre": "c", "preview": "c", "-": "final-", "rc": "c", "dev": "@"}
+
+
+_loose: dict[str, tuple] = {}
+
+
+def loose_key(text: str) -> tuple:
+    """A sort key that orders anything the way packaging 21.3's `parse` did, which the
+    Alliance's avail_wheels sorts with: PEP 440 versions by their rules, after every
+    other string ("cp311", "x86-64-v3"), which order among themselves by the old
+    setuptools rules (runs of digits compared as numbers, words as text). Remembered:
+    a listing of every wheel asks for each version many times."""
+    found = _loose.get(text)
+    if found is None:
+        found = _loose[text] = _loose_key(text)
+    return found
+
+
+def _loose_key(text: str) -> tuple:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (1, Version(text))
+    except InvalidVersion:
+        pass
+    parts: list[str] = []
+    for piece in (*_LEGACY_PART.split(text.lower()), "final"):
+        piece = _LEGACY_WORDS.get(piece, piece)
+        if not piece or piece == ".":
+            continue
+        if piece[0].isdigit():
+            parts.append(piece.zfill(8))
+            continue
+        piece = "*" + piece
+        if piece < "*final":  # a pre-release word: drop the trailing zeros and separators
+            while parts and parts[-1] == "*final-":
+                parts.pop()
+        while parts and parts[-1] == "00000000":
+            parts.pop()
+        parts.append(piece)
+    return (0, tuple(parts))

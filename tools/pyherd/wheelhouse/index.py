@@ -35,6 +35,7 @@ class Config:
     arch_variable: str
     default_arch: str
     search: dict[str, tuple[str, ...]]  # arch: the directories its nodes install from, best first
+    pythons: tuple[str, ...] = ()  # the site's python modules (3.11): avail_wheels -p choices
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class Config:
             "arch_variable": self.arch_variable,
             "default_arch": self.default_arch,
             "search": {arch: list(dirs) for arch, dirs in self.search.items()},
+            "pythons": list(self.pythons),
         }
 
 

@@ -57,7 +57,19 @@ def plan_wheelhouse(site: Site) -> tuple[WheelhouseLayout, Config]:
         raise ConfigError(problems)
     archs = ("generic", *(a for a in w.archs if a != "generic"))
     search = {arch: search_order(arch, w.archs, w.also_runs) for arch in archs}
-    return WheelhouseLayout(Path(w.root)), Config(archs, w.arch_variable, w.default_arch, search)
+    config = Config(archs, w.arch_variable, w.default_arch, search, _module_pythons(site))
+    return WheelhouseLayout(Path(w.root)), config
+
+
+def _module_pythons(site: Site) -> tuple[str, ...]:
+    """major.minor of every version of the site's python modules, oldest first."""
+    found = {
+        ".".join(v.version.split(".")[:2])
+        for module in site.modules.values()
+        if module.kind == "python"
+        for v in module.versions
+    }
+    return tuple(sorted(found, key=lambda x: [int(p) if p.isdigit() else 0 for p in x.split(".")]))
 
 
 # What a CPU of one level also runs: the x86-64 microarchitecture levels, and the

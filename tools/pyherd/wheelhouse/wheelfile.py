@@ -64,8 +64,7 @@ def read_wheel(path: Path, arch: str) -> Row:
             f"{path}: METADATA says version {meta_version!r}, the file name "
             f"{named.version}{'+' + named.localversion if named.localversion else ''!s}"
         )
-    return named._replace(
-        name=meta_name,
+    return named._replace(  # the name as the file spells it: what avail_wheels shows
         requires_python=(headers.get("Requires-Python") or "").strip(),
         sha256=digest.hexdigest(),
     )
