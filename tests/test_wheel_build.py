@@ -19,6 +19,7 @@ from packaging.version import Version
 from conftest import run_pyherd
 from sdistfactory import make_sdist
 from wheelbuild import build_site, machine_pythons, setuptools_wheel
+from wheelfactory import make_wheel
 
 PYTHONS = machine_pythons()
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
@@ -324,3 +325,66 @@ def test_local_tag_rewrites_name_metadata_and_record(tmp_path):
                 data = zf.read(path)
                 expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
                 assert digest == "sha256=" + expected.decode() and int(size) == len(data)
+
+
+def test_a_build_closes_over_dependencies_and_skips_what_the_house_has(tmp_path):
+    """`top` needs `mid`, which needs `leaf`; neither is listed. Without any `leaf`
+    nothing is published (none of them would install); once a `leaf` wheel `mid`
+    accepts is in the wheelhouse (built elsewhere, no sdist in the sources), it is used,
+    not rebuilt. A dependency whose marker is false for the Python is not built."""
+    src = tmp_path / "src"
+    make_sdist(src, "top", "1.0", depends=("mid>=2", "never; python_version < '3'"))
+    make_sdist(src, "mid", "2.1", depends=("leaf",))
+    make_sdist(src, "mid", "1.0")
+    make_sdist(src, "other", "0.5", depends=("leaf>=9",))
+    project(tmp_path, "top\n")
+    short = PYTHONS[-1][0]
+    first = build(tmp_path)
+    assert first.returncode == 1, first.stdout + first.stderr
+    rows = table(first.stdout)
+    assert [rows[(p, short)][1] for p in ("top", "mid", "leaf")] == ["failed"] * 3
+    assert rows[("mid", short)][0] == "2.1+site"  # the newest that >=2 allows
+    assert ("never", short) not in rows and wheels(tmp_path / "wh") == []
+    make_wheel(tmp_path / "wh/generic", "leaf", "3.0")  # built elsewhere
+    second = build(tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    rows = table(second.stdout)
+    assert [rows[(p, short)][1] for p in ("top", "mid", "leaf")] == ["built", "built", "skipped"]
+    assert "needed by mid, already here: leaf-3.0-py3-none-any.whl" in second.stdout
+    done = installed(PYTHONS[-1][1], tmp_path / "wh", tmp_path,
+                     "import top, mid, leaf; print(mid.__version__)", "top")  # fmt: skip
+    assert done.strip() == "2.1"
+    third = build(tmp_path)
+    assert [table(third.stdout)[(p, short)][1] for p in ("top", "mid", "leaf")] == ["skipped"] * 3
+    # a dependency the house has, but not in a version it accepts, is built (here: cannot be)
+    (tmp_path / "sites/w/wheels.txt").write_text("other\n")
+    fourth = build(tmp_path)
+    assert table(fourth.stdout)[("leaf", short)][1] == "failed"
+    assert "no sdist of leaf>=9" in fourth.stdout
+
+
+def test_hostile_requires_dist_lines_are_only_names(tmp_path):
+    """A wheel in the house names what it needs; lines that are not requirements (a path,
+    a quote, a command) are ignored, never run or joined into a path; a real one is
+    looked for like any other."""
+    house = tmp_path / "wh/generic"
+    wheel = make_wheel(house, "host", "1.0+site")
+    canary = tmp_path / "canary"
+    with zipfile.ZipFile(wheel) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    meta = "host-1.0+site.dist-info/METADATA"
+    entries[meta] += "".join(f"Requires-Dist: {line}\n" for line in (
+        "../../escape", 'x"y', f"$(touch {canary})", "okdep>=1", "tab\tdep",
+    )).encode()  # fmt: skip
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    make_sdist(tmp_path / "src", "top", "1.0", depends=("host",))
+    project(tmp_path, "top\n")
+    result = build(tmp_path)
+    rows = table(result.stdout)
+    short = PYTHONS[-1][0]
+    assert rows[("host", short)][1] == "skipped"  # found here, as a dependency of top
+    assert rows[("okdep", short)][1] == "failed" and "no sdist of okdep>=1" in result.stdout
+    assert {p for p, _ in rows} == {"top", "host", "okdep"}
+    assert not canary.exists() and not (tmp_path.parent / "escape").exists()

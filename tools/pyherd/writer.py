@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import stat
-import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,19 +143,26 @@ def diff(root: Path, files: dict[str, str], plan: Plan) -> str:
 def atomic_write(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
     """Write beside the target, then rename over it: readers see old or new, never half.
 
-    sync=False leaves flushing to the caller (one os.sync() after many files)."""
+    sync=False leaves flushing to the caller (one os.sync() after many files). The temp
+    file is named for this process and thread, created exclusively, never through a
+    link (a wheelhouse index writes tens of thousands of these)."""
+    tmp = path.with_name(f".{path.name}{TEMP}{os.getpid()}_{threading.get_ident()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP}", dir=path.parent)
+        fd = os.open(tmp, flags, 0o600)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP}", dir=path.parent)
+        fd = os.open(tmp, flags, 0o600)
+    except FileExistsError:  # this very process and thread died here before: ours to clear
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(fd, mode)
             if sync:
-                os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+                os.fsync(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -3,9 +3,11 @@
 build: for each requirement in sites/<site>/wheels.txt and each Python of the
 site, build the wheel the wheelhouse lacks (isolated build venv, `pip wheel
 --no-deps`, the local tag, a test install and import), publish it (pure wheels
-to generic/, compiled ones to the build arch), then index. What is already built
-is skipped without building; one package failing does not stop the others, and
-the summary table names it (exit 1).
+to generic/, compiled ones to the build arch), then index. The run closes over
+dependencies: what a wheel needs (Requires-Dist) is built too, unless the
+wheelhouse already holds a version it accepts. What is already built is skipped
+without building; one package failing does not stop the others, and the summary
+table names it (exit 1).
 
 index: read every wheel under <root>/<arch>/ that is new since the last run
 (checking it is a readable wheel whose METADATA agrees with its file name),

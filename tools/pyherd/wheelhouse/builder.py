@@ -1,4 +1,5 @@
-"""Build the site's wheels: one (package, Python) at a time, each failure kept to itself.
+"""Build the site's wheels and what they need: one (package, Python) at a time, each
+failure kept to itself.
 
 For each requirement and each Python: choose the sdist from the sources (by
 file name), skip when the wheelhouse already holds that version for that Python
@@ -11,6 +12,12 @@ ones to the build arch's directory, by hard link, which never replaces a file.
 A different file of the same name already published is a failure, never an
 overwrite. The requirements of one package run their Pythons in order, so a pure
 wheel built for the first Python is simply found by the next.
+
+The run closes over dependencies, as the Alliance's wheel builder does: each wheel
+built or found names what it needs (Requires-Dist, markers evaluated for that Python
+and the extras asked for); a dependency the requirement list does not name is built
+too, unless the wheelhouse already holds a version it accepts. `only_binary` in
+wheelhouse.packages chooses, per package, the source's published wheel over a build.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +42,7 @@ from pyherd.wheelhouse.plan import BuildPlan, Interpreter, Wanted
 from pyherd.wheelhouse.retag import RetagError, add_local_tag, tagged_version
 from pyherd.wheelhouse.sources import Candidate, SourceError, Sources, fetch
 from pyherd.wheelhouse.steps import BuildFailed, run, top_level
+from pyherd.wheelhouse.wheelfile import requires_dist
 
 
 @dataclass
@@ -45,6 +53,7 @@ class BuildOutcome:
     version: str = ""
     detail: str = ""  # the published file, or why not
     seconds: float = 0.0
+    wheel: str = ""  # the wheel built (published or not) or found: what it needs is built too
 
 
 @dataclass
@@ -81,13 +90,32 @@ class Builder:
         self.published = 0
 
     def run(self, jobs: int) -> list[BuildOutcome]:
-        """Every (requirement, Python) outcome, in the requirement list's order."""
+        """Every (requirement, Python) outcome: the requirement list's in its order, then
+        the dependencies it needed, in the order they were found."""
+        order: list[Wanted] = list(self.plan.wanted)
+        seen = {wanted.project for wanted in order}
+        groups: dict[int, list[BuildOutcome]] = {}
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            groups = list(pool.map(self._requirement, self.plan.wanted))
-        outcomes = [o for group in groups for o in group]
-        for item in self._deferred:  # a dependency may have been published since
-            if self.published:
+            pending: dict[Future[list[BuildOutcome]], int] = {
+                pool.submit(self._requirement, wanted): i for i, wanted in enumerate(order)
+            }
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    i = pending.pop(future)
+                    groups[i] = future.result()
+                    for need in self._needs(order[i], groups[i]):
+                        if need.project not in seen:
+                            seen.add(need.project)
+                            order.append(need)
+                            pending[pool.submit(self._requirement, need)] = len(order) - 1
+        outcomes = [o for i in range(len(order)) for o in groups[i]]
+        waiting, published = self._deferred, 0
+        while waiting and self.published != published:  # a dependency may be out since:
+            published = self.published  # retry until a round publishes nothing new
+            for item in waiting:
                 self._retry(item)
+            waiting = [item for item in waiting if item.outcome.result == "failed"]
         return outcomes
 
     # -- one requirement ------------------------------------------------------------------
@@ -109,14 +137,42 @@ class Builder:
             outcomes.append(outcome)
         return outcomes
 
+    def _needs(self, wanted: Wanted, outcomes: list[BuildOutcome]) -> list[Wanted]:
+        """What the wheels built or found for `wanted` need, per Python they were for."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        needs: list[Wanted] = []
+        for out in outcomes:
+            if not out.wheel:  # failed, not needed, or not built yet (a dry run)
+                continue
+            python = next(p for p in self.plan.pythons if p.short == out.python)
+            env = _marker_env(python)
+            for line in requires_dist(Path(out.wheel)):
+                try:
+                    req = Requirement(line)
+                except InvalidRequirement:
+                    continue
+                extras = wanted.requirement.extras or {""}
+                if req.marker is not None and not any(
+                    req.marker.evaluate({**env, "extra": extra}) for extra in extras
+                ):
+                    continue
+                req.marker = None  # settled for this Python
+                needs.append(Wanted(req, f"needed by {wanted.requirement.name}", 0))
+        return needs
+
     def _one(self, wanted: Wanted, python: Interpreter, out: BuildOutcome) -> None:
         req, project = wanted.requirement, wanted.project
-        marker_env = {"python_version": python.short, "python_full_version": python.version}
-        if req.marker is not None and not req.marker.evaluate(marker_env):
+        if req.marker is not None and not req.marker.evaluate(_marker_env(python)):
             out.result, out.detail = "not needed", f"{req.marker} is false for {python.short}"
             return
         settings = self.plan.package(project)
         specifier = req.specifier & self.plan.pinned.get(project, SpecifierSet())
+        if wanted.is_dependency and (held := self._accepting(project, specifier, python)):
+            out.version = held.version + (f"+{held.localversion}" if held.localversion else "")
+            out.result, out.detail = "skipped", f"{wanted.file}, already here: {held.file}"
+            out.wheel = str(self.plan.layout.arch(held.arch) / held.file)
+            return
         kind = "wheel" if settings.only_binary else "sdist"
         cand = self.sources.choose(
             project, specifier, python.major_minor, wheel=settings.only_binary
@@ -130,6 +186,7 @@ class Builder:
         out.version = version
         if found := self._published(project, version, python):
             out.result, out.detail = "skipped", f"already built: {found.arch}/{found.file}"
+            out.wheel = str(self.plan.layout.arch(found.arch) / found.file)
             return
         if self.dry_run:
             out.result, out.detail = "would build", f"from {cand.filename}"
@@ -147,6 +204,7 @@ class Builder:
         row = from_filename(staged.name, "")
         arch = "generic" if row.abi == "none" and row.platform == "any" else self.plan.build_arch
         self._refuse_overwrite(staged, arch)
+        out.wheel = str(staged)  # its dependencies are built even if its test waits for them
         imports = settings.imports if settings.imports is not None else top_level(staged)
         try:
             self._test(python, staged, imports, log)
@@ -164,6 +222,19 @@ class Builder:
             for row in self.rows.get(project, ()):
                 full = row.version + (f"+{row.localversion}" if row.localversion else "")
                 if _version(full) == wanted and covers(row, python.major_minor):
+                    return row
+        return None
+
+    def _accepting(self, project: str, specifier: SpecifierSet, python: Interpreter) -> Row | None:
+        """A published wheel a node of the build arch installs that `specifier` accepts."""
+        with self._lock:
+            for row in self.rows.get(project, ()):
+                version = _version(row.version)
+                if (
+                    version is not None
+                    and specifier.contains(version, prereleases=True)
+                    and covers(row, python.major_minor)
+                ):
                     return row
         return None
 
@@ -298,6 +369,11 @@ class Builder:
 
     def _constraints(self) -> list[str]:
         return ["--constraint", str(self.plan.constraints)] if self.plan.constraints else []
+
+
+def _marker_env(python: Interpreter) -> dict[str, str]:
+    """Marker values for a build for `python` (the platform's are this host's)."""
+    return {"python_version": python.short, "python_full_version": python.version, "extra": ""}
 
 
 def _version(text: str) -> Version | None:

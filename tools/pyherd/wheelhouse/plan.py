@@ -133,7 +133,8 @@ class Interpreter:
 
 @dataclass(frozen=True)
 class Wanted:
-    """One line of the requirement list."""
+    """One line of the requirement list, or a dependency a built wheel named (line 0,
+    `file` saying which requirement needed it)."""
 
     requirement: Requirement
     file: str
@@ -142,6 +143,10 @@ class Wanted:
     @property
     def project(self) -> str:
         return normalize(self.requirement.name)
+
+    @property
+    def is_dependency(self) -> bool:
+        return self.line == 0
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,25 @@ def _header_block(member: io.BufferedIOBase) -> bytes | None:
     return b"".join(lines)
 
 
+def requires_dist(path: Path) -> list[str]:
+    """The Requires-Dist lines of a wheel's METADATA (what it needs installed with it)."""
+    with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
+        name = next(
+            (n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")),
+            None,
+        )
+        if name is None:
+            return []
+        with zf.open(name) as member:
+            head = _header_block(member) or b""
+    out = []
+    for line in head.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key == "Requires-Dist" and first_control(value) is None:
+            out.append(value.strip())
+    return out
+
+
 def _headers(text: str) -> dict[str, str]:
     """The first Name, Version and Requires-Python of a METADATA header block."""
     found: dict[str, str] = {}
