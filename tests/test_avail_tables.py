@@ -115,3 +115,12 @@ def test_names_matched_twice_are_listed_once_and_pins_drop_the_local_tag(house: 
     assert [line.split()[:2] for line in pinned.stdout.splitlines()[2:]] == [["numpy", "1.25.0"]]
     version = avail(house, "-V")
     assert version.returncode == 0 and version.stdout.startswith("avail_wheels (pyherd ")
+
+
+def test_a_bad_requirements_line_names_its_file(house: Path, tmp_path: Path):  # noqa: F811
+    assert wheels(house, "index").returncode == 0
+    reqs = tmp_path / "reqs.txt"
+    reqs.write_text("numpy\n$(touch x)==1\n")
+    shown = avail(house, "-r", str(reqs))
+    assert shown.returncode == 2 and shown.stdout == ""
+    assert f"{reqs}: Invalid requirement: '$(touch x)==1'." in shown.stderr

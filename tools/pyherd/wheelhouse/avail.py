@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from pyherd import __version__
 from pyherd.errors import ConfigError
-from pyherd.wheelhouse.catalog import COLUMNS, FIELDS, Row, loose_key
+from pyherd.wheelhouse.catalog import COLUMNS, FIELDS, Row, covers, loose_key
 from pyherd.wheelhouse.source import Source
 from pyherd.wheelhouse.tabular import render
 from pyherd.wheelhouse.wanted import (
@@ -144,7 +144,10 @@ def _wanted(args: argparse.Namespace) -> dict[str, Wanted]:
     wanted: dict[str, Wanted] = {}
     for file in args.requirements:
         for text in requirement_lines(Path(file)):
-            one = parse(text)
+            try:
+                one = parse(text)
+            except Usage as exc:
+                raise Usage(f"{file}: {exc}") from None
             wanted[one.key] = one
     for one in [*args.wheel, *args.name]:
         if args.specifier is not None:
@@ -171,6 +174,7 @@ def collect(
 ) -> dict[str, list[Row]]:
     """The wheels found, by lower-cased name as the files spell it; each name once, however
     many of the names and globs asked match it."""
+    versions = None if pythons is None else [_major_minor(p) for p in pythons]
     found: dict[str, dict[tuple[str, str], Row]] = {}
     for one in wanted.values() or [None]:
         for project in source.match(one.pattern if one else "*"):
@@ -183,7 +187,7 @@ def collect(
                     if not one.accepts(row.version):
                         continue
                 if (dirs is None or row.arch in dirs) and (
-                    pythons is None or any(suits(row, py) for py in pythons)
+                    versions is None or any(covers(row, v) for v in versions)
                 ):
                     rows = found.get(key)
                     if rows is None:
@@ -236,17 +240,12 @@ def rows(found: dict[str, list[Row]], columns: list[str], condense: bool) -> lis
     return table
 
 
-def suits(row: Row, python: str) -> bool:
-    """Whether a wheel installs on Python `python` (3.11): its tag, py3, or cp3x-abi3."""
+def _major_minor(python: str) -> tuple[int, int]:
+    """3.11 -> (3, 11); Usage for anything else."""
     major, _, minor = python.partition(".")
-    for tag in row.python.split(","):
-        if tag in (f"cp{major}{minor}", f"py{major}{minor}", f"py{major}"):
-            return True
-        since = tag[2 + len(major) :]  # cp38-abi3: any CPython 3.8 or newer
-        abi3 = row.abi == "abi3" and tag.startswith(f"cp{major}") and since.isdigit()
-        if abi3 and minor.isdigit() and int(since) <= int(minor):
-            return True
-    return False
+    if not (major.isdigit() and minor.isdigit()):
+        raise Usage(f"argument -p/--python: {python!r} is not a Python version such as 3.11")
+    return int(major), int(minor)
 
 
 def default_python() -> list[str] | None:
