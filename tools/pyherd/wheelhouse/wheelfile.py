@@ -16,6 +16,7 @@ import os
 import stat
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from packaging.version import InvalidVersion, Version
 
@@ -36,14 +37,12 @@ def read_wheel(path: Path, arch: str) -> Row:
         named = from_filename(path.name, arch)
     except BadWheelName as exc:
         raise BadWheel(f"{path}: {exc}") from None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        raise BadWheel(f"{path}: cannot open it: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BadWheel(f"{path}: not a regular file; the index reads only regular files")
-        headers = _metadata_headers(path, fh)
+    with _open_regular(path) as fh:
+        headers = _headers(_head(path, fh))
+        for key, value in headers.items():
+            bad = first_control(value)
+            if bad is not None:
+                raise BadWheel(f"{path}: METADATA {key} holds a control character ({bad!r})")
         fh.seek(0)
         digest = hashlib.sha256()
         while block := fh.read(1 << 20):
@@ -70,7 +69,22 @@ def read_wheel(path: Path, arch: str) -> Row:
     )
 
 
-def _metadata_headers(path: Path, fh: io.BufferedReader) -> dict[str, str]:
+def _open_regular(path: Path) -> BinaryIO:
+    """The wheel file, opened without following a link or blocking on a FIFO; BadWheel
+    unless it is a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise BadWheel(f"{path}: cannot open it: {exc.strerror or exc}") from None
+    fh = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fh.close()
+        raise BadWheel(f"{path}: not a regular file; the index reads only regular files")
+    return fh
+
+
+def _head(path: Path, fh: BinaryIO) -> str:
+    """METADATA's header block; BadWheel if there is none or it is too long."""
     try:
         with zipfile.ZipFile(fh) as zf:
             metadata = next(
@@ -89,12 +103,7 @@ def _metadata_headers(path: Path, fh: io.BufferedReader) -> dict[str, str]:
         raise BadWheel(f"{path}: corrupt or unreadable: {exc}") from None
     if head is None:
         raise BadWheel(f"{path}: METADATA's headers run past {HEADER_LIMIT} bytes")
-    headers = _headers(head.decode("utf-8", "replace"))
-    for key, value in headers.items():
-        bad = first_control(value)
-        if bad is not None:
-            raise BadWheel(f"{path}: METADATA {key} holds a control character ({bad!r})")
-    return headers
+    return head.decode("utf-8", "replace")
 
 
 def _header_block(member: io.BufferedIOBase) -> bytes | None:
@@ -113,18 +122,12 @@ def _header_block(member: io.BufferedIOBase) -> bytes | None:
 
 
 def requires_dist(path: Path) -> list[str]:
-    """The Requires-Dist lines of a wheel's METADATA (what it needs installed with it)."""
-    with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
-        name = next(
-            (n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")),
-            None,
-        )
-        if name is None:
-            return []
-        with zf.open(name) as member:
-            head = _header_block(member) or b""
+    """The Requires-Dist lines of a wheel's METADATA (what it needs installed with it);
+    lines holding a control character are left out. BadWheel as for read_wheel."""
+    with _open_regular(path) as fh:
+        head = _head(path, fh)
     out = []
-    for line in head.decode("utf-8", "replace").splitlines():
+    for line in head.splitlines():
         key, sep, value = line.partition(":")
         if sep and key == "Requires-Dist" and first_control(value) is None:
             out.append(value.strip())
