@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 import venv
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_pyherd
+from conftest import PYHERD, ROOT, run_pyherd
 from wheelfactory import make_wheel
 
 LINUX = "cp311-cp311-linux_x86_64"
@@ -110,7 +114,7 @@ def test_rerun_reads_and_writes_nothing_and_a_new_wheel_touches_its_pages(house:
     assert f"would write {root / 'simple/generic/scipy/index.html'}" in dry.stdout
     assert not (root / "simple/generic/scipy").exists()
     added = wheels(house, "index")
-    assert "8 wheels, 1 read; 6 index files written" in added.stdout
+    assert "8 wheels, 1 read; 7 index files written" in added.stdout
     assert (root / "simple/x86-64-v3/scipy/index.html").is_file()
     assert '<a href="scipy/">scipy</a>' in (root / "simple/generic/index.html").read_text()
     assert (root / "simple/generic/numpy/index.html").stat().st_mtime_ns == before[
@@ -129,13 +133,13 @@ def test_incremental_runs_leave_what_a_full_index_writes(house: Path):
     make_wheel(root / "generic", "h5netcdf", "0.7.4+site", "py2.py3-none-any",
                requires_python=">=3.8")  # same name, new content  # fmt: skip
     assert "6 wheels, 1 read" in wheels(house, "index").stdout
-    incremental = index_files(root)
+    incremental = index_files(root), farm(root, "x86-64-v3")
     assert not (root / "simple/generic/qiskit").exists()
-    assert "scipy\tSciPy" in incremental[".index/names.tsv"].decode()
-    for derived in ("simple", ".index"):
+    assert "scipy\tSciPy" in incremental[0][".index/names.tsv"].decode()
+    for derived in ("simple", ".index", "find-links"):
         subprocess.run(["rm", "-r", str(root / derived)], check=True)
     assert "6 wheels, 6 read" in wheels(house, "index").stdout
-    assert index_files(root) == incremental
+    assert (index_files(root), farm(root, "x86-64-v3")) == incremental
 
 
 @pytest.mark.parametrize(
@@ -406,3 +410,152 @@ def test_without_an_index_the_pip_configuration_names_the_arch(house: Path):
     assert [line.split()[-1] for line in shown.stdout.splitlines()[2:]] == [
         "x86-64-v3", "generic"
     ]  # fmt: skip
+
+
+def farm(root: Path, arch: str) -> dict[str, str]:
+    """find-links/<arch>: each entry and the wheel it gives ("<arch dir>/<file>"), found by
+    inode (a hard link) or by its target (a symlink)."""
+    where = {
+        (p.stat().st_dev, p.stat().st_ino): f"{d.name}/{p.name}"
+        for d in root.iterdir()
+        if d.name not in ("simple", "find-links", "pip", ".index") and d.is_dir()
+        for p in d.iterdir()
+    }
+    out = {}
+    for entry in (root / "find-links" / arch).iterdir():
+        if entry.is_symlink():
+            out[entry.name] = "/".join(os.readlink(entry).split("/")[2:]) + " (symlink)"
+        else:
+            out[entry.name] = where[(entry.stat().st_dev, entry.stat().st_ino)]
+    return out
+
+
+NUMPY_V3 = "numpy-1.26.4+site-cp311-cp311-linux_x86_64.whl"
+
+
+def test_find_links_entries_are_the_wheels_and_follow_a_replaced_one(house: Path, tmp_path):
+    """Each entry is a hard link to the best build (one directory entry, no inode of its
+    own); a wheel replaced by rename keeping size and mtime (rsync -a) is read again and
+    linked again, and --no-index installs the new one."""
+    assert wheels(house, "index").returncode == 0
+    root = house / "wh"
+    assert farm(root, "x86-64-v3") == {
+        NUMPY_V3: f"x86-64-v3/{NUMPY_V3}",  # the v3 build, not generic's of the same name
+        **{p.name: f"generic/{p.name}" for p in (root / "generic").iterdir()
+           if p.name != NUMPY_V3},
+    }  # fmt: skip
+    wheel = root / "x86-64-v3" / NUMPY_V3
+    old = wheel.stat()
+    new = make_wheel(tmp_path / "upload", "numpy", "1.26.4+site", LINUX, marker="r3")
+    assert new.stat().st_size == old.st_size  # the marker's length is the same: stored zip
+    os.utime(new, ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(new, wheel)
+    again = wheels(house, "index")
+    assert "7 wheels, 1 read;" in again.stdout and "1 find-links updated" in again.stdout
+    assert farm(root, "x86-64-v3")[NUMPY_V3] == f"x86-64-v3/{NUMPY_V3}"
+    pip, env_dir = _pip_install(tmp_path, "--no-index", "--find-links",
+                                str(root / "find-links/x86-64-v3"), "numpy")  # fmt: skip
+    assert pip.returncode == 0, pip.stderr
+    assert _markers(env_dir, "numpy") == ["r3"]
+
+
+def test_find_links_are_symlinks_where_hard_links_cannot_be(house: Path, tmp_path: Path):
+    """An arch directory on another file system (here tmpfs): its entries are symlinks,
+    which a rerun keeps, and pip installs through them."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system at /dev/shm")
+    elsewhere = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        root = house / "wh"
+        shutil.move(root / "x86-64-v3", elsewhere / "x86-64-v3")
+        (root / "x86-64-v3").symlink_to(elsewhere / "x86-64-v3")
+        assert wheels(house, "index").returncode == 0
+        assert farm(root, "x86-64-v3")[NUMPY_V3] == f"x86-64-v3/{NUMPY_V3} (symlink)"
+        again = wheels(house, "index")
+        assert "0 read; 0 index files written, 0 removed, 0 find-links updated" in again.stdout
+        pip, env_dir = _pip_install(tmp_path, "--no-index", "--find-links",
+                                    str(root / "find-links/x86-64-v3"), "numpy")  # fmt: skip
+        assert pip.returncode == 0, pip.stderr
+        assert _markers(env_dir, "numpy") == ["v3"]
+    finally:
+        shutil.rmtree(elsewhere)
+
+
+def _published(root: Path) -> list[str]:
+    """What readers can see of the derived trees (hidden entries left out)."""
+    return sorted(
+        str(p.relative_to(root))
+        for base in ("simple", "find-links", ".index")
+        if (root / base).is_dir()
+        for p in (root / base).iterdir()
+        if not p.name.startswith(".")
+    )
+
+
+@pytest.mark.parametrize("point", ["index-staged", "index-published"])
+def test_a_killed_first_index_shows_nothing_half_made(house: Path, point: str):
+    """A first index builds each tree hidden and renames it into place: killed before the
+    renames, readers see no tree; killed after, every tree is whole. Either way the
+    next run finishes it, sweeps what was hidden, and equals an index made in one go."""
+    root = house / "wh"
+    killed = run_pyherd("wheels", "index", "--site", "w", cwd=house, env={"PYHERD_KILL_AT": point})
+    assert killed.returncode == -9
+    hidden = [p for p in root.rglob("*") if "pyherd-staging" in p.name]
+    if point == "index-staged":
+        assert _published(root) == [] and len(hidden) == 4  # 2 simple, 1 find-links, shards
+        shown = avail(house, "numpy", "-p", "3.11", RSNT_ARCH="x86-64-v3")
+        assert "is missing" in shown.stderr and "numpy" in shown.stdout  # scanned instead
+    else:
+        assert hidden == []
+        assert "simple/x86-64-v3" in _published(root) and ".index/p" in _published(root)
+        assert not (root / ".index/stamp").exists()
+    done = wheels(house, "index")
+    assert done.returncode == 0, done.stderr
+    assert [p for p in root.rglob("*") if "pyherd-staging" in p.name] == []
+    finished = index_files(root), farm(root, "x86-64-v3")
+    for derived in ("simple", ".index", "find-links"):
+        shutil.rmtree(root / derived)
+    assert wheels(house, "index").returncode == 0
+    assert (index_files(root), farm(root, "x86-64-v3")) == finished
+
+
+def test_a_link_named_like_a_leftover_is_removed_not_followed(house: Path, tmp_path: Path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not pyherd's")
+    (house / "wh/simple").mkdir(parents=True)
+    planted = house / "wh/simple/.x86-64-v3.pyherd-staging-1"
+    planted.symlink_to(outside)
+    assert wheels(house, "index").returncode == 0
+    assert not os.path.lexists(planted) and (outside / "keep.txt").read_text() == "not pyherd's"
+
+
+def test_one_index_run_at_a_time(house: Path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools"), "PYHERD_STOP_AT": "index-staged"}
+    first = subprocess.Popen(
+        [*PYHERD, "wheels", "index", "--site", "w"], cwd=house, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while _state(first.pid) != "T":
+            assert time.monotonic() < deadline and first.poll() is None, "never stopped"
+            time.sleep(0.02)
+        second = wheels(house, "index")
+        assert second.returncode == 75
+        assert "another pyherd run holds the lock" in second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        assert _published(house / "wh") == []  # the second run wrote nothing either
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+        out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert "7 wheels, 7 read" in out
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""

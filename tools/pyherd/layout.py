@@ -26,9 +26,14 @@ class UnsafePath(ConfigError):
 _UNSAFE = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|[\0\n]")
 
 
+_DOTS = ("", ".", "..")
+
+
 def join(*parts: str) -> str:
     """The relative path of `parts` ('a/b' is two components); UnsafePath for a bad one."""
     for part in parts:
+        if "/" not in part and part not in _DOTS and "\0" not in part and "\n" not in part:
+            continue  # one plain component: the common case, checked without the regex
         if _UNSAFE.search(part):
             raise UnsafePath(
                 f"{'/'.join(parts)!r}: a path component may not be empty, '.' or '..', "

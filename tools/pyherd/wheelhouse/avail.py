@@ -176,16 +176,23 @@ def collect(
     many of the names and globs asked match it."""
     versions = None if pythons is None else [_major_minor(p) for p in pythons]
     found: dict[str, dict[tuple[str, str], Row]] = {}
-    for one in wanted.values() or [None]:
-        for project in source.match(one.pattern if one else "*"):
+    if not wanted:  # everything: one pass over the index's all-rows file
+        for row in source.every(dirs):
+            if versions is None or any(covers(row, v) for v in versions):
+                key = row.name.lower()
+                rows = found.get(key)
+                if rows is None:
+                    rows = found[key] = {}
+                rows[row.arch, row.file] = row
+    for one in wanted.values():
+        for project in source.match(one.pattern):
             for row in source.rows(project):
                 key = row.name.lower()
-                if one is not None:
-                    exact = wanted.get(key)
-                    if exact is not None and exact is not one:
-                        continue  # a name asked for by itself takes only its own versions
-                    if not one.accepts(row.version):
-                        continue
+                exact = wanted.get(key)
+                if exact is not None and exact is not one:
+                    continue  # a name asked for by itself takes only its own versions
+                if not one.accepts(row.version):
+                    continue
                 if (dirs is None or row.arch in dirs) and (
                     versions is None or any(covers(row, v) for v in versions)
                 ):
@@ -220,10 +227,11 @@ def ordered(rows: list[Row]) -> list[Row]:
     sorts: three stable sorts, the last one deciding)."""
     if len(rows) < 2:
         return rows
-    rows = sorted(rows, key=lambda r: loose_key(r.python), reverse=True)
-    rows.sort(key=lambda r: r.arch, reverse=True)
-    rows.sort(key=lambda r: loose_key(r.version), reverse=True)
-    return rows
+    # one sort on the three keys gives what the three stable sorts give: reverse=True
+    # keeps equal rows in their order, as each stable sort did
+    return sorted(
+        rows, key=lambda r: (loose_key(r.version), r.arch, loose_key(r.python)), reverse=True
+    )
 
 
 def rows(found: dict[str, list[Row]], columns: list[str], condense: bool) -> list[list[str]]:

@@ -4,7 +4,7 @@ Every new wheel is read and checked (wheelfile.py: a zip, METADATA naming the sa
 project and version as the file name) before anything is written; one bad wheel fails
 the run and the previous index stays. Each file is replaced by rename, project pages
 before the root pages that list them (pages.py plans them), `stamp` last. Wheels seen
-before (same size and mtime) are not read again, and only pages whose wheels changed
+before (same size, mtime and inode) are not read again, and only pages whose wheels changed
 are rewritten, so adding a few wheels to a large wheelhouse is quick. Where each file
 goes is pyherd.wheelhouse.layout's.
 """
@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from pyherd.errors import JobFailed
+from pyherd.faults import checkpoint
 from pyherd.wheelhouse import layout as wl
+from pyherd.wheelhouse import staging
 from pyherd.wheelhouse.catalog import Row, normalize
 from pyherd.wheelhouse.layout import WheelhouseLayout
 from pyherd.wheelhouse.pages import link_target, plan, plan_links
@@ -58,11 +60,13 @@ class IndexResult:
 
 
 def index(layout: WheelhouseLayout, config: Config, *, dry_run: bool = False) -> IndexResult:
-    """Bring the index up to date; JobFailed (nothing written) on a bad wheel."""
+    """Bring the index up to date; JobFailed (nothing written) on a bad wheel.
+
+    The caller holds the wheelhouse lock (jobs.index_site) unless this is a dry run."""
     root = layout.root
-    known = _load_state(layout, config)  # None: no usable state, index everything
     scan = _scan(layout, config)
     files, problems = scan.files, scan.problems
+    known = _load_state(layout, config, files)  # None: no usable state, index everything
     fresh = [key for key, seen in files.items() if known is None or known.get(key) != seen]
     gone = [] if known is None else [key for key in known if key not in files]
     touched = None if known is None else {_project(key) for key in (*fresh, *gone)}
@@ -89,7 +93,8 @@ def index(layout: WheelhouseLayout, config: Config, *, dry_run: bool = False) ->
             f"{root}: {len(problems)} wheel(s) cannot be indexed; the index is unchanged:\n  "
             + "\n  ".join(problems)
         )
-    if touched is not None and not touched and layout.path(wl.STAMP).is_file():
+    current = layout.path(wl.STAMP).is_file() and layout.path(wl.ALL).is_file()
+    if touched is not None and not touched and current:
         newest = _newest_dir(layout, config)
         stamp = layout.path(wl.STAMP)
         if not dry_run and newest > os.stat(stamp).st_mtime_ns:
@@ -102,16 +107,23 @@ def index(layout: WheelhouseLayout, config: Config, *, dry_run: bool = False) ->
     links, unlinks = plan_links(layout, config, rows, touched, old_rows)
     if dry_run:
         result.written, result.removed = sorted(planned), sorted(doomed)
-        result.links = sum(link_target(layout.path(rel)) != t for rel, t in links.items())
+        result.links = sum(not _linked(layout, rel, key, files) for rel, key in links.items())
         return result
+    staging.sweep([layout.path(wl.SIMPLE), layout.path(wl.LINKS), layout.path(wl.INDEX)])
+    trees = _stage(layout, planned, links, result)
+    staging.fill(trees)
+    if trees:
+        os.sync()  # a tree's every file on disk before the rename that publishes it
+    checkpoint("index-staged")
+    staging.publish(trees)
     for arch in {rel.split("/")[1] for rel in links}:
         layout.links(arch).mkdir(parents=True, exist_ok=True)
-    for rel, target in sorted(links.items()):  # before the pages: a page may list the file
-        path = layout.path(rel)
-        if link_target(path) != target:
+    for rel, key in sorted(links.items()):
+        if not _linked(layout, rel, key, files):
+            path = layout.path(rel)
             temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             temp.unlink(missing_ok=True)
-            os.symlink(target, temp)
+            staging.link(str(root / key), str(temp), _fallback(key))
             os.replace(temp, path)
             result.links += 1
     # pages and shards first, then what lists them, then state and stamp
@@ -130,62 +142,148 @@ def index(layout: WheelhouseLayout, config: Config, *, dry_run: bool = False) ->
                 with contextlib.suppress(OSError):  # the project's directory, once empty
                     path.parent.rmdir()
     os.sync()  # every page on disk before the state that says they are there
-    state = json.dumps(config.as_json(), sort_keys=True) + "\n"
-    state += "".join(f"{key}\t{seen}\n" for key, seen in files.items())
-    atomic_write(layout.path(wl.STATE), state.encode())
+    checkpoint("index-published")
+    atomic_write(layout.path(wl.STATE), _state_text(config, files).encode())
     atomic_write(layout.path(wl.STAMP), b"")
     return result
 
 
-@dataclass
+def _stage(
+    layout: WheelhouseLayout, planned: dict[str, str], links: dict[str, str], result: IndexResult
+) -> list[staging.Staged]:
+    """Move what goes into trees that do not exist yet (pages of an arch, find-links of an
+    arch, the shards) out of `planned` and `links` into staged trees, counted as written."""
+    trees: dict[str, staging.Staged | None] = {}
+
+    def staged(rel: str) -> tuple[staging.Staged, str] | None:
+        tree = wl.tree(rel)
+        if tree is None:
+            return None
+        if tree not in trees:
+            path = layout.path(tree)
+            trees[tree] = None if os.path.lexists(path) else staging.Staged(path)
+        found = trees[tree]
+        return None if found is None else (found, rel[len(tree) + 1 :])
+
+    for rel in list(planned):
+        where = staged(rel)
+        if where is not None:
+            where[0].file(where[1], planned.pop(rel).encode())
+            result.written.append(rel)
+    root = str(layout.root)
+    for rel in list(links):
+        where = staged(rel)
+        if where is not None:
+            key = links.pop(rel)
+            where[0].link(where[1], f"{root}/{key}", _fallback(key))
+            result.links += 1
+    return [tree for tree in trees.values() if tree is not None]
+
+
 class Scan:
-    files: dict[str, str] = field(default_factory=dict)  # "<arch>/<file>": "<size>\t<mtime_ns>"
-    keys: dict[str, list[str]] = field(default_factory=dict)  # project: its files' keys
-    archs: dict[str, set[str]] = field(default_factory=dict)  # project: archs holding it
-    problems: list[str] = field(default_factory=list)
+    """Every wheel under the arch directories with its size, mtime and inode; by project
+    on demand."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}  # "<arch>/<file>": "<size>\t<mtime_ns>\t<inode>"
+        self.problems: list[str] = []
+        self._keys: dict[str, list[str]] | None = None
+        self._archs: dict[str, set[str]] = {}
+
+    @property
+    def keys(self) -> dict[str, list[str]]:
+        """project: its files' keys."""
+        if self._keys is None:
+            self._group()
+        assert self._keys is not None
+        return self._keys
+
+    @property
+    def archs(self) -> dict[str, set[str]]:
+        """project: the archs holding it."""
+        if self._keys is None:
+            self._group()
+        return self._archs
+
+    def _group(self) -> None:
+        by_first: dict[str, list[str]] = {}  # a file name's first field: those files' keys
+        for key in self.files:
+            dash = key.find("-", key.find("/"))
+            first = key if dash < 0 else key[:dash]
+            group = by_first.get(first)
+            if group is None:
+                group = by_first[first] = []
+            group.append(key)
+        keys: dict[str, list[str]] = {}
+        for first, group in by_first.items():
+            arch, _, name = first.partition("/")
+            project = normalize(name)  # Foo_Bar and foo.bar are one project
+            keys.setdefault(project, []).extend(group)
+            self._archs.setdefault(project, set()).add(arch)
+        self._keys = keys
 
 
 def _scan(layout: WheelhouseLayout, config: Config) -> Scan:
-    """Every wheel under the arch directories, with its size and mtime, by project.
+    """Every wheel under the arch directories, with its size, mtime and inode (a wheel
+    replaced by rename is read again, and its find-links hard links made again).
 
     A key is "<arch>/<directory entry>": an entry name has no '/' and is never '..', so
-    keys stay under the root without a per-wheel check."""
+    keys stay under the root without a per-wheel check. This runs once per wheel on
+    every index run, a no-op included: it only stats and records."""
     scan = Scan()
-    files = scan.files  # the loop below runs once per wheel: keep it lean
+    files = scan.files
+    lstat = os.stat
     for arch in config.archs:
         directory = layout.arch(arch)
         try:
-            entries = list(os.scandir(directory))
+            fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
         except FileNotFoundError:
             continue
         except OSError as exc:
             scan.problems.append(f"{directory}: cannot list it: {exc.strerror or exc}")
             continue
-        by_first: dict[str, list[str]] = {}  # a file name's first field: those files' keys
-        for entry in entries:
-            name = entry.name
-            if not name.endswith(".whl"):
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                scan.problems.append(f"{entry.path}: {exc.strerror or exc}")
-                continue
-            if not stat.S_ISREG(st.st_mode):  # a link, FIFO or device would be read through
-                scan.problems.append(f"{entry.path}: not a regular file; wheels must be files")
-                continue
-            key = f"{arch}/{name}"
-            files[key] = f"{st.st_size}\t{st.st_mtime_ns}"
-            first = name[: name.find("-")]
-            group = by_first.get(first)
-            if group is None:
-                group = by_first[first] = []
-            group.append(key)
-        for first, keys in by_first.items():
-            project = normalize(first)  # Foo_Bar and foo.bar are one project
-            scan.keys.setdefault(project, []).extend(keys)
-            scan.archs.setdefault(project, set()).add(arch)
+        prefix = f"{arch}/"
+        try:
+            for name in os.listdir(fd):
+                if not name.endswith(".whl"):
+                    continue
+                try:  # relative to the open directory: one lookup, not the whole path
+                    st = lstat(name, dir_fd=fd, follow_symlinks=False)
+                except OSError as exc:
+                    scan.problems.append(f"{directory / name}: {exc.strerror or exc}")
+                    continue
+                if st.st_mode & _FORMAT != _REGULAR:  # a link, FIFO or device: read through
+                    scan.problems.append(
+                        f"{directory / name}: not a regular file; wheels must be files"
+                    )
+                    continue
+                files[prefix + name] = f"{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
+        except OSError as exc:
+            scan.problems.append(f"{directory}: cannot list it: {exc.strerror or exc}")
+        finally:
+            os.close(fd)
     return scan
+
+
+_FORMAT, _REGULAR = 0o170000, stat.S_IFREG
+
+
+def _linked(layout: WheelhouseLayout, rel: str, key: str, files: dict[str, str]) -> bool:
+    """Whether find-links entry `rel` already gives the wheel `key`: a hard link to it
+    (the same inode the scan saw) or, where hard links were refused, a symlink to it."""
+    try:
+        st = os.lstat(layout.path(rel))
+    except OSError:
+        return False
+    if st.st_mode & _FORMAT == _REGULAR:
+        return str(st.st_ino) == files[key].rpartition("\t")[2]
+    return stat.S_ISLNK(st.st_mode) and link_target(layout.path(rel)) == _fallback(key)
+
+
+def _fallback(key: str) -> str:
+    """The symlink a find-links entry is where a hard link cannot be made."""
+    arch, _, file = key.partition("/")
+    return wl.link_target(arch, file)
 
 
 def _newest_dir(layout: WheelhouseLayout, config: Config) -> int:
@@ -242,13 +340,24 @@ def _write_order(rel: str) -> tuple[bool, str]:
     return (listing, rel)
 
 
-def _load_state(layout: WheelhouseLayout, config: Config) -> dict[str, str] | None:
-    """The wheels the last run indexed ({key: "size\\tmtime"}); None if absent, damaged
-    or written for another configuration."""
+def _load_state(
+    layout: WheelhouseLayout, config: Config, files: dict[str, str]
+) -> dict[str, str] | None:
+    """The wheels the last run indexed ({key: "size\\tmtime\\tinode"}); None if absent, damaged
+    or written for another configuration. When nothing changed, the state's text is
+    what `files` would write, compared whole: a no-op run parses nothing."""
     try:
-        header, _, body = layout.path(wl.STATE).read_text().partition("\n")
+        text = layout.path(wl.STATE).read_text()
+        if text == _state_text(config, files):
+            return files
+        header, _, body = text.partition("\n")
         if json.loads(header) != config.as_json():
             return None
         return dict(line.split("\t", 1) for line in body.splitlines())
     except (OSError, ValueError):
         return None
+
+
+def _state_text(config: Config, files: dict[str, str]) -> str:
+    header = json.dumps(config.as_json(), sort_keys=True) + "\n"
+    return header + "".join([f"{key}\t{seen}\n" for key, seen in files.items()])

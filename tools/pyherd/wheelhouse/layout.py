@@ -4,10 +4,11 @@
   simple/<arch>/index.html              PEP 503 root page for nodes of <arch>
   simple/<arch>/<project>/index.html    a project's wheels: <arch>'s, then those of the
                                         archs it also runs, generic's last
-  find-links/<arch>/<wheel>             -> ../../<best arch>/<wheel>: what --no-index sees
+  find-links/<arch>/<wheel>             the best build's <arch>/<wheel>, hard-linked (or a
+                                        symlink where that is refused): what --no-index sees
   pip/<arch>.conf                       the pip configuration the python modules name
   .index/                               what avail_wheels reads: config.json, names.tsv,
-                                        p/<project>.tsv, state.tsv, stamp
+                                        p/<project>.tsv, all.tsv, state.tsv, stamp
   .build/                               wheels build: lock, logs/, run-*/
 Relative spellings are what the index plans with; `path()` puts one under the root.
 Components are checked by pyherd.layout.join (arch and project names cannot climb out).
@@ -46,10 +47,22 @@ def shard(project: str) -> str:
 
 SHARDS = f"{INDEX}/p"
 NAMES = f"{INDEX}/names.tsv"  # normalized project -> the name as published
+ALL = f"{INDEX}/all.tsv"  # every shard's rows in one file, "<project>\t<row>": a full listing
 CONFIG = f"{INDEX}/config.json"
-STATE = f"{INDEX}/state.tsv"  # config as JSON, then "<arch>/<file>\t<size>\t<mtime_ns>"
+STATE = f"{INDEX}/state.tsv"  # config as JSON, then "<arch>/<file>\t<size>\t<mtime_ns>\t<ino>"
 OLD_STATE = f"{INDEX}/state.json"  # the state's earlier form, removed by a full run
 STAMP = f"{INDEX}/stamp"  # written last: the index is complete as of its mtime
+
+
+def tree(rel: str) -> str | None:
+    """The tree a planned file belongs to (simple/<arch>, find-links/<arch>, .index/p), which
+    the index may build whole (pyherd.wheelhouse.staging); None for the top-level files."""
+    top, _, rest = rel.partition("/")
+    if top in (SIMPLE, LINKS) and "/" in rest:
+        return f"{top}/{rest.partition('/')[0]}"
+    if rel.startswith(f"{SHARDS}/"):
+        return SHARDS
+    return None
 
 
 def link(arch: str, wheel: str) -> str:
@@ -57,7 +70,7 @@ def link(arch: str, wheel: str) -> str:
 
 
 def link_target(arch: str, wheel: str) -> str:
-    """A find-links symlink's target, relative to its directory."""
+    """A find-links symlink's target, relative to its directory (where no hard link can be)."""
     return f"../../{join(arch, wheel)}"
 
 

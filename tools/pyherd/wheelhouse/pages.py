@@ -6,6 +6,7 @@ the index run to compare and write change-only.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -49,11 +50,12 @@ def plan(
         project_rows = newest_first(project_rows)  # readers need no sorting
         shown[project] = project_rows[0].name
         planned[shard] = "".join(row.line() + "\n" for row in project_rows)
+        anchors = [(row.arch, row.file, anchor(row)) for row in project_rows]
         for arch in config.archs:
             page = wl.page(arch, project)
             search = config.search[arch]
             if any(row.arch in search for row in project_rows):
-                planned[page] = project_page(project_rows, search)
+                planned[page] = project_page(anchors, search)
             else:
                 doomed.append(page)
     if touched is None:  # a full run also drops pages of projects no longer there
@@ -66,12 +68,44 @@ def plan(
         for p in scan.archs
     )
     planned[wl.NAMES] = "".join(f"{n}\t{d}\n" for n, d in names)
+    planned[wl.ALL] = every_row(layout, planned, touched, [p for p, _ in names])
     planned[wl.CONFIG] = json.dumps(config.as_json(), indent=1) + "\n"
     for arch in config.archs:
         search = set(config.search[arch])
         listed = [(p, d) for p, d in names if scan.archs[p] & search]
         planned[wl.root_page(arch)] = root_page(listed)
     return planned, doomed
+
+
+def every_row(
+    layout: WheelhouseLayout, planned: dict[str, str], touched: set[str] | None, projects: list[str]
+) -> str:
+    """all.tsv: the shards' lines, each after its project and a tab, in project order (what
+    `avail_wheels --all` reads in one go). An incremental run keeps the previous file's
+    lines of the projects it did not touch (or, without one, their shards)."""
+    shards = {p: planned[wl.shard(p)] for p in projects if wl.shard(p) in planned}
+    kept: dict[str, list[str]] = {}
+    if touched is not None:
+        try:
+            previous = layout.path(wl.ALL).read_text()
+        except OSError:
+            previous = None
+        if previous is not None:
+            for line in previous.splitlines(True):
+                project = line[: line.find("\t")]
+                if project not in touched:
+                    kept.setdefault(project, []).append(line)
+        for project in projects:
+            if project not in shards and project not in kept and project not in touched:
+                with contextlib.suppress(OSError):
+                    shards[project] = layout.path(wl.shard(project)).read_text()
+    out = []
+    for project in projects:
+        if project in shards:
+            out += [f"{project}\t{line}" for line in shards[project].splitlines(True)]
+        else:
+            out += kept.get(project, ())
+    return "".join(out)
 
 
 def _names(layout: WheelhouseLayout) -> dict[str, str]:
@@ -90,11 +124,11 @@ def plan_links(
     touched: set[str] | None,
     old: list[Row],
 ) -> tuple[dict[str, str], list[str]]:
-    """Symlinks under find-links/<arch>/ (each arch but generic): every wheel a node of that
-    arch installs, the best build of each file name (the arch's own, then the next arch
-    it also runs, generic last), so that pip's --no-index, which cannot order two
-    directories holding the same file name, has no choice to get wrong.
-    touched=None: all of them (and stale links go)."""
+    """Entries under find-links/<arch>/ (each arch but generic), each the wheel it links to
+    ("<arch>/<file>"): every wheel a node of that arch installs, the best build of each
+    file name (the arch's own, then the next arch it also runs, generic last), so that
+    pip's --no-index, which cannot order two directories holding the same file name, has
+    no choice to get wrong. touched=None: all of them (and stale entries go)."""
     planned: dict[str, str] = {}
     for arch in config.archs:
         if arch == "generic":
@@ -108,7 +142,7 @@ def plan_links(
             if best is None or rank[row.arch] < rank[best.arch]:
                 chosen[row.file] = row
         for file, row in chosen.items():
-            planned[wl.link(arch, file)] = wl.link_target(row.arch, file)
+            planned[wl.link(arch, file)] = f"{row.arch}/{file}"
     if touched is None:
         existing = [
             wl.link(arch, name)
@@ -130,23 +164,27 @@ def link_target(path: Path) -> str | None:
         return None
 
 
-def project_page(rows: list[Row], search: tuple[str, ...]) -> str:
-    """A project's PEP 503 page: the wheels of each directory in `search` order (the arch's
-    own first, generic's last)."""
+def anchor(row: Row) -> str:
+    """A wheel's line on a project page, the same on every arch's page (pages sit at the
+    same depth, so the relative link is too)."""
+    requires = (
+        f' data-requires-python="{html.escape(row.requires_python)}"' if row.requires_python else ""
+    )
+    href = f"{wl.page_href(row.arch, row.file)}#sha256={row.sha256}"
+    return f'<a href="{html.escape(href)}"{requires}>{html.escape(row.file)}</a><br>'
+
+
+def project_page(anchors: list[tuple[str, str, str]], search: tuple[str, ...]) -> str:
+    """A project's PEP 503 page from its wheels' (arch, file, anchor): those of each
+    directory in `search` order (the arch's own first, generic's last), of each file name
+    the first found."""
     links = []
     seen: set[str] = set()
     for arch in search:
-        for row in rows:
-            if row.arch != arch or row.file in seen:
-                continue
-            seen.add(row.file)
-            requires = (
-                f' data-requires-python="{html.escape(row.requires_python)}"'
-                if row.requires_python
-                else ""
-            )
-            href = f"{wl.page_href(arch, row.file)}#sha256={row.sha256}"
-            links.append(f'<a href="{html.escape(href)}"{requires}>{html.escape(row.file)}</a><br>')
+        for where, file, line in anchors:
+            if where == arch and file not in seen:
+                seen.add(file)
+                links.append(line)
     body = "\n".join(links)
     return f"<!DOCTYPE html>\n<html><body>\n{body}\n</body></html>\n"
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
+from typing import TYPE_CHECKING
 
 from pyherd.errors import ConfigError, Problem
 from pyherd.layout import UnsafePath, under
@@ -23,6 +21,10 @@ from pyherd.wheelhouse.catalog import normalize
 from pyherd.wheelhouse.index import Config
 from pyherd.wheelhouse.layout import RESERVED, WheelhouseLayout
 from pyherd.wheelhouse.settings import WheelPackage
+
+if TYPE_CHECKING:  # packaging's parsers: imported by the build plan, not by every index run
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
 
 PYPI = "https://pypi.org/simple"
 
@@ -169,6 +171,8 @@ class BuildPlan:
 
 def plan_build(site: Site, model: SiteModel, sites_dir: Path, arch: str | None = None) -> BuildPlan:
     """Everything `wheels build` needs, checked; ConfigError lists every problem."""
+    from packaging.specifiers import SpecifierSet
+
     layout, config = plan_wheelhouse(site)
     w = site.wheelhouse
     assert w is not None
@@ -276,6 +280,8 @@ def _interpreter(model: SiteModel, path: str | None, module: str | None) -> Inte
 
 def _requirements(path: Path, problems: list[Problem]) -> list[Wanted]:
     """One requirement per line; comments and blank lines skipped; options refused."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     out = []
     for number, raw in enumerate(path.read_text().splitlines(), 1):
         text = raw.split(" #", 1)[0].strip()

@@ -4,14 +4,23 @@ or, when it is missing or older than a wheel directory, a scan of the directorie
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pyherd.wheelhouse import layout as wl
-from pyherd.wheelhouse.catalog import BadWheelName, Row, from_filename, newest_first, normalize
+from pyherd.wheelhouse.catalog import (
+    FIELDS,
+    BadWheelName,
+    Row,
+    from_filename,
+    newest_first,
+    normalize,
+)
 from pyherd.wheelhouse.wanted import Usage
 
 
@@ -134,6 +143,37 @@ class Source:
         make = tuple.__new__  # Row(*fields) without namedtuple's checks
         return [make(Row, line.split("\t")) for line in text.splitlines()]
 
+    def every(self, dirs: tuple[str, ...] | None) -> Iterator[Row]:
+        """Every row in these directories (all: None), read from all.tsv line by line, so a
+        full listing costs one open and keeps only what it shows; else from each shard."""
+        fd = None
+        if self.scanned is None:
+            with contextlib.suppress(OSError):  # an index older than all.tsv: the shards
+                fd = os.open(self.layout.path(wl.ALL), os.O_RDONLY)
+        if fd is not None:
+            with open(fd, encoding="utf-8", newline="\n") as fh:
+                yield from _lines(fh, dirs)
+            return
+        rows: Iterable[Row] = (
+            (row for found in self.scanned.values() for row in found)
+            if self.scanned is not None
+            else (row for p in self.match("*") for row in self.rows(p))
+        )
+        for row in rows:
+            if dirs is None or row.arch in dirs:
+                yield row
+
     def pythons(self) -> list[str]:
         """The Python versions (3.11) the site's python modules provide; [] if unknown."""
         return list((self.config or {}).get("pythons", []))
+
+
+_ARCH = 1 + FIELDS.index("arch")  # all.tsv: the project, then the row's fields
+
+
+def _lines(lines: Iterable[str], dirs: tuple[str, ...] | None) -> Iterator[Row]:
+    make = tuple.__new__  # Row(*fields) without namedtuple's checks
+    for line in lines:
+        fields = line.rstrip("\n").split("\t")
+        if dirs is None or fields[_ARCH] in dirs:
+            yield make(Row, fields[1:])
