@@ -80,9 +80,10 @@ def plan(
 def every_row(
     layout: WheelhouseLayout, planned: dict[str, str], touched: set[str] | None, projects: list[str]
 ) -> str:
-    """all.tsv: the shards' lines, each after its project and a tab, in project order (what
-    `avail_wheels --all` reads in one go). An incremental run keeps the previous file's
-    lines of the projects it did not touch (or, without one, their shards)."""
+    """all.tsv: the shards' lines, each after its project and a tab and without the two
+    columns avail_wheels never shows (requires_python, sha256), in project order: what
+    a full listing reads in one go. An incremental run keeps the previous file's lines
+    of the projects it did not touch (or, without one, their shards)."""
     shards = {p: planned[wl.shard(p)] for p in projects if wl.shard(p) in planned}
     kept: dict[str, list[str]] = {}
     if touched is not None:
@@ -102,7 +103,9 @@ def every_row(
     out = []
     for project in projects:
         if project in shards:
-            out += [f"{project}\t{line}" for line in shards[project].splitlines(True)]
+            out += [
+                f"{project}\t{line.rsplit(chr(9), 2)[0]}\n" for line in shards[project].splitlines()
+            ]
         else:
             out += kept.get(project, ())
     return "".join(out)

@@ -172,8 +172,9 @@ _ARCH = 1 + FIELDS.index("arch")  # all.tsv: the project, then the row's fields
 
 
 def _lines(lines: Iterable[str], dirs: tuple[str, ...] | None) -> Iterator[Row]:
+    """all.tsv's rows: the project, then a row without requires_python and sha256."""
     make = tuple.__new__  # Row(*fields) without namedtuple's checks
     for line in lines:
         fields = line.rstrip("\n").split("\t")
         if dirs is None or fields[_ARCH] in dirs:
-            yield make(Row, fields[1:])
+            yield make(Row, (*fields[1:], "", ""))
