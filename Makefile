@@ -8,6 +8,9 @@ ENVMOD_DIR := .cache/environment-modules
 BUILD_WHEELS := .cache/build-wheels
 LMOD_CMD ?= /usr/share/lmod/lmod/libexec/lmod
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# apt waits up to 10 minutes for another apt (unattended-upgrades) to let go of its locks
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=600
+PY311 := import sys; sys.exit(sys.version_info < (3, 11))
 
 export PYHERD_MODULECMD_TCL ?= $(firstword $(wildcard $(CURDIR)/$(ENVMOD_DIR)/usr/lib/*/modulecmd.tcl))
 
@@ -46,6 +49,11 @@ bench: $(STAMP)
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c '$(PY311)' 2>/dev/null || { echo "pyherd needs Python 3.11 or newer;" \
+	  "$(PYTHON) is $$($(PYTHON) --version 2>&1 || echo not runnable here). Name another:" \
+	  "make $(MAKECMDGOALS) PYTHON=python3.11" >&2; exit 2; }
+	@if [ -e $(VENV) ] && ! $(BIN)/python -c '$(PY311)' 2>/dev/null; then \
+	  echo "$(VENV) is broken or older than Python 3.11: making it again" >&2; rm -rf $(VENV); fi
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
@@ -57,25 +65,25 @@ $(STAMP): pyproject.toml
 test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded /usr/sbin/sshd
 
 /usr/sbin/sshd:
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server >/dev/null
+	$(APT) update -qq
+	$(APT) install -y -qq openssh-server >/dev/null
 
 $(BUILD_WHEELS)/.downloaded: $(STAMP)
 	$(BIN)/pip download -q --disable-pip-version-check --only-binary=:all: --no-deps -d $(BUILD_WHEELS) 'setuptools==80.9.0'
 	touch $@
 
 /usr/bin/systemd-analyze:
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null
+	$(APT) update -qq
+	$(APT) install -y -qq systemd >/dev/null
 
 $(LMOD_CMD):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq lmod tcl >/dev/null
+	$(APT) update -qq
+	$(APT) install -y -qq lmod tcl >/dev/null
 
 $(ENVMOD_DIR)/.unpacked:
-	@command -v tclsh >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tcl >/dev/null; }
+	@command -v tclsh >/dev/null || { $(APT) update -qq && $(APT) install -y -qq tcl >/dev/null; }
 	rm -rf $(ENVMOD_DIR) && mkdir -p $(ENVMOD_DIR)
-	cd $(ENVMOD_DIR) && (apt-get download environment-modules >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && apt-get download environment-modules >/dev/null; })
+	cd $(ENVMOD_DIR) && (apt-get download environment-modules >/dev/null 2>&1 || { $(APT) update -qq && apt-get download environment-modules >/dev/null; })
 	dpkg-deb -x $(ENVMOD_DIR)/environment-modules_*.deb $(ENVMOD_DIR)
 	touch $@
 

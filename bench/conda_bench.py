@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "tools/pyherd/templates"
 sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from condachannel import Channel  # noqa: E402
@@ -109,7 +110,7 @@ def pyherd(work: Path, *args: str) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB, pyherd or its worker) of one `pyherd ARGS --site b`."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
     cmd = [sys.executable, "-m", "pyherd", *args, "--site", "b"]
-    cmd += ["--templates", str(ROOT / "templates")]
+    cmd += ["--templates", str(TEMPLATES)]
     return measured(cmd, cwd=work, env=env)
 
 

@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "tools/pyherd/templates"
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
 
 from measure import measured  # noqa: E402
@@ -73,7 +74,7 @@ def main() -> None:
             "".join(h.known_hosts_line(port) for h in hosts)
         )
         deploy = [sys.executable, "-m", "pyherd", "deploy", "--site", "b",
-                  "--templates", str(ROOT / "templates")]  # fmt: skip
+                  "--templates", str(TEMPLATES)]  # fmt: skip
         try:
             for host in hosts:
                 host.start(common, port)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "tools/pyherd/templates"
 KEYS, VERSIONS = 1000, 10  # 10,000 modules
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
@@ -86,7 +87,7 @@ def main() -> int:
             "--site",
             "synth",
             "--templates",
-            str(ROOT / "templates"),
+            str(TEMPLATES),
         ]
         full, noop, plain, peak = [], [], [], 0
         for i in range(RUNS):

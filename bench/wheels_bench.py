@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "tools/pyherd/templates"
 sys.path[:0] = [str(ROOT / "bench")]
 
 from measure import measured  # noqa: E402
@@ -149,7 +150,7 @@ def main() -> None:
         print(f"wheelhouse: {count} wheels, {PROJECTS} projects, {len(PYTHONS)} Pythons, "
               f"{len(ARCHS)} archs (generated in {time.perf_counter() - start:.0f} s)")  # fmt: skip
         site(work, root)
-        index = [*pyherd, "wheels", "index", "--site", "b", "--templates", str(ROOT / "templates")]
+        index = [*pyherd, "wheels", "index", "--site", "b", "--templates", str(TEMPLATES)]
         trash = work / "trash"  # replaced trees wait here: deleting 150,000 entries just
         trash.mkdir()  # before a run would time the file system's cleanup, not the index
         full = []

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from condachannel import Channel
-from conftest import ROOT, run_pyherd
+from conftest import TEMPLATES, run_pyherd
 
-TEMPLATES = str(ROOT / "templates")
+TEMPLATES = str(TEMPLATES)
 
 
 def site_yaml(root: Path, channel: str, tool: str = "lmod", **tree: str) -> str:

@@ -16,6 +16,7 @@ from pyherd.moduletools.runner import Runner
 ROOT = Path(__file__).resolve().parent.parent
 MODULEFILES = ROOT / "modulefiles"
 PYHERD = [sys.executable, "-m", "pyherd"]
+TEMPLATES = ROOT / "tools/pyherd/templates"  # the templates pyherd ships
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +81,7 @@ def lint_tmp(tmp_path: Path, site: str):
         "--out",
         "out",
         "--templates",
-        str(ROOT / "templates"),
+        str(TEMPLATES),
         cwd=tmp_path,
     )
 
@@ -88,7 +89,7 @@ def lint_tmp(tmp_path: Path, site: str):
 def render_sites(tmp_path: Path, *names: str) -> Path:
     """Render sites from tmp_path/sites into tmp_path/out with the real templates."""
     out = tmp_path / "out"
-    args = ["render", "--sites", "sites", "--templates", str(ROOT / "templates"), "--out", "out"]
+    args = ["render", "--sites", "sites", "--templates", str(TEMPLATES), "--out", "out"]
     for name in names:
         args += ["--site", name]
     result = run_pyherd(*args, cwd=tmp_path)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYHERD, ROOT, run_pyherd
+from conftest import PYHERD, ROOT, TEMPLATES, run_pyherd
 from sshhosts import SshHost, free_port, keygen, make_hosts
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
@@ -41,7 +41,7 @@ class Cluster:
         self.hosts = make_hosts(base, ADDRESSES, self.port, self.key)
         self.project = base / "project"
         (self.project / "sites/t").mkdir(parents=True)
-        shutil.copytree(ROOT / "templates", self.project / "templates")
+        shutil.copytree(TEMPLATES, self.project / "templates")
         self.known_hosts = self.project / "sites/t/known_hosts"
         self.known_hosts.write_text("".join(h.known_hosts_line(self.port) for h in self.hosts))
         self.write_site()

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_pyherd
+from conftest import TEMPLATES, run_pyherd
 
 CANARY = Path("/tmp/pyherd-hostile-canary")
-TEMPLATES = str(ROOT / "templates")
+TEMPLATES = str(TEMPLATES)
 RENDER = ("render", "--templates", TEMPLATES, "--out", "out")
 CHECK = (*RENDER, "--check")
 VALIDATE = ("validate", "--templates", TEMPLATES)

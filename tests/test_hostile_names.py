@@ -19,7 +19,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import TEMPLATES
 from pyherd.cli import main
 
 EXAMPLES = int(os.environ.get("PYHERD_NAMES_EXAMPLES", "300"))
@@ -108,7 +108,7 @@ def check(tool: str, site: str, names: dict[str, str], runners) -> None:
             (sites / f"{site}.yaml").write_text(site_text(tool, names), encoding="utf-8")
         except (OSError, ValueError):  # a name the file system refuses (too long, a NUL)
             return
-        templates = str(ROOT / "templates")
+        templates = str(TEMPLATES)
         common = ("--sites", str(sites), "--templates", templates)
         code, err = run("validate", *common)
         before = every_path(top)

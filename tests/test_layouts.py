@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_sites, run_pyherd
+from conftest import TEMPLATES, make_sites, run_pyherd
 from pyherd.conda.layout import TreeLayout
 from pyherd.layout import SiteLayout, UnsafePath, join
 from pyherd.wheelhouse import layout as wl
 
-RENDER = ["render", "--templates", str(ROOT / "templates"), "--out", "out"]
+RENDER = ["render", "--templates", str(TEMPLATES), "--out", "out"]
 
 
 def files_under(top: Path) -> list[str]:

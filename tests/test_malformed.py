@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_pyherd
+from conftest import ROOT, TEMPLATES, run_pyherd
 
 CORPUS = Path(__file__).parent / "malformed"
 EXPECTED = {
@@ -68,7 +68,7 @@ def test_malformed_site_is_refused_with_its_message_and_nothing_is_written(tmp_p
         "--out",
         "out",
         "--templates",
-        str(ROOT / "templates"),
+        str(TEMPLATES),
         cwd=tmp_path,
     )
     assert result.returncode == 2
@@ -81,9 +81,7 @@ def test_malformed_site_is_refused_with_its_message_and_nothing_is_written(tmp_p
 def test_one_bad_site_stops_the_whole_render(tmp_path):
     """Rendering every site: the good one is not written either while another is bad."""
     _sites_with(tmp_path, CORPUS / "06-not-a-python-version.yaml")
-    result = run_pyherd(
-        "render", "--out", "out", "--templates", str(ROOT / "templates"), cwd=tmp_path
-    )
+    result = run_pyherd("render", "--out", "out", "--templates", str(TEMPLATES), cwd=tmp_path)
     assert result.returncode == 2
     assert not (tmp_path / "out").exists()
 

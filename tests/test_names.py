@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, make_sites, run_pyherd
+from conftest import TEMPLATES, make_sites, run_pyherd
 
-RENDER = ["render", "--templates", str(ROOT / "templates"), "--out", "out"]
+RENDER = ["render", "--templates", str(TEMPLATES), "--out", "out"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pkgutil
 import pytest
 
 import pyherd
-from conftest import ROOT, make_sites, render_sites, run_pyherd
+from conftest import TEMPLATES, make_sites, render_sites, run_pyherd
 from pyherd import model as m
 from pyherd.build.stages import build_site
 from pyherd.errors import ConfigError, PyherdError
@@ -48,7 +48,7 @@ def test_the_example_module_holds_one_operation_of_every_kind():
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
 def test_every_operation_kind_has_a_macro_in_every_language(lang):
     language = LANGUAGES[lang]
-    ops = environment(ROOT / "templates", None).get_template(language.ops_template).module
+    ops = environment(TEMPLATES, None).get_template(language.ops_template).module
     spelled = [cls for cls in m.OPS if language.spells(cls)]
     missing = [cls.kind for cls in spelled if not callable(getattr(ops, cls.kind, None))]
     assert missing == [], f"{language.ops_template} lacks macros for {missing}"
@@ -60,7 +60,7 @@ def test_a_module_with_every_operation_renders_each_one(lang):
     spec = m.ModuleSpec("all", "all/1", "generic", "1", "all/1", (), None, spelled)
     tool = next(t for t in TOOLS.values() if lang in t.languages)
     site = Site(name="q", file="q.yaml", module_tool=tool.name, syntax=lang, naming="flat")
-    text = next(iter(render_site(site, m.SiteModel(modules=(spec,)), ROOT / "templates").values()))
+    text = next(iter(render_site(site, m.SiteModel(modules=(spec,)), TEMPLATES).values()))
     for needle in ("fam", "other", "dep/1", "ALL_SET", "ALL_UNSET", "ALL_PRE", "ALL_APP",
                    "allalias", "allfn", "all.sh", "numpy", "all of them", "help text",
                    "a message"):  # fmt: skip
@@ -132,7 +132,7 @@ def test_a_third_tool_is_one_plugin_registered_by_name(tmp_path, monkeypatch, mo
     )
     site = load_site(sites, "c")
     assert site.syntax == "tcl"
-    files = render_site(site, build_site(site), ROOT / "templates")
+    files = render_site(site, build_site(site), TEMPLATES)
     for rel, text in files.items():
         (tmp_path / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "out" / rel).write_text(text)

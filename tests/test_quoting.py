@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import TEMPLATES
 from pyherd import model as m
 from pyherd.errors import first_control
 from pyherd.render import render_site
@@ -90,7 +90,7 @@ def module_text(syntax: str, values: dict[str, str]) -> str:
     )
     tool = "lmod" if syntax == "lua" else "environment-modules"
     site = Site(name="q", file="q.yaml", module_tool=tool, syntax=syntax, naming="flat")
-    files = render_site(site, m.SiteModel(modules=(spec,)), ROOT / "templates")
+    files = render_site(site, m.SiteModel(modules=(spec,)), TEMPLATES)
     return next(iter(files.values()))
 
 

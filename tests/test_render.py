@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ROOT, make_sites, override_footer, render_sites, run_pyherd
+from conftest import TEMPLATES, make_sites, override_footer, render_sites, run_pyherd
 
-RENDER = ["render", "--templates", str(ROOT / "templates"), "--out", "out"]
+RENDER = ["render", "--templates", str(TEMPLATES), "--out", "out"]
 
 
 def mtimes(tree: Path) -> dict[str, int]:

@@ -13,9 +13,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import PYHERD, ROOT, run_pyherd
+from conftest import PYHERD, ROOT, TEMPLATES, run_pyherd
 
-RENDER = ("render", "--templates", str(ROOT / "templates"), "--out", "out")
+RENDER = ("render", "--templates", str(TEMPLATES), "--out", "out")
 CHECK = (*RENDER, "--check")
 SITE = "module_tool: lmod\nmodules:\n  x: {versions: ['1', '2']}\n  y: {versions: ['1']}\n"
 

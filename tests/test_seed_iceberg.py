@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import MODULEFILES, ROOT, make_sites, render_sites, run_pyherd
+from conftest import MODULEFILES, ROOT, TEMPLATES, make_sites, render_sites, run_pyherd
 from pyherd.project import Paths, load_sites
 
 TREE = MODULEFILES / "iceberg"
@@ -101,7 +101,7 @@ def test_a_new_anaconda_release_joins_every_conflict_line(tmp_path, modulecmd):
 
 def test_cron_keeps_root_and_python2_current_and_never_touches_anaconda_envs():
     """Seed 003: conda-autoupdate.sh updates the root and python2 envs from cron."""
-    item = load_sites(Paths(ROOT / "sites", ROOT / "templates", MODULEFILES), ["iceberg"])[0]
+    item = load_sites(Paths(ROOT / "sites", TEMPLATES, MODULEFILES), ["iceberg"])[0]
     (tree,) = item.trees
     assert tree.autoupdate
     frozen = {env.name: env.frozen for env in tree.all_envs()}

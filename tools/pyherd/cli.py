@@ -10,9 +10,7 @@ from pathlib import Path
 
 from pyherd import __version__, options
 from pyherd.errors import ConfigError, PyherdError, printable
-from pyherd.options import Paths
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # name -> one-line help; the module pyherd.commands.<name> is imported only when run,
 # so a cron job's no-op does not pay for every other command's imports.
 COMMANDS = {
@@ -68,10 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             args = parser([args.command]).parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
-    templates = args.templates or (
-        Path("templates") if Path("templates").is_dir() else SHIPPED_TEMPLATES
-    )
-    paths = Paths(args.sites, templates, getattr(args, "out", None) or Path("modulefiles"))
+    paths = options.paths(args, Path.cwd())
     # What pyherd creates (trees, generations, caches, modulefiles) is readable by all and
     # writable by its owner only, whatever the caller's umask (cron's may be 000 or 002).
     os.umask(0o022)

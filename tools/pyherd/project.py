@@ -39,7 +39,11 @@ def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
     """Load and build the named sites (all when None); every problem in one ConfigError."""
     available = site_names(paths.sites)
     if not available and not names:
-        raise ConfigError(f"{paths.sites}: no site files (*.yaml)")
+        where = "no site files (*.yaml)" if paths.sites.is_dir() else "no such directory"
+        raise ConfigError(
+            f"{paths.sites}: {where}; pyherd finds a project by its sites/ directory, from "
+            "the current directory up (or give --project DIR or --sites DIR)"
+        )
     wanted = names or available
     problems: list[Problem] = []
     loaded: list[Loaded] = []

@@ -182,6 +182,7 @@ def _default_languages() -> str:
 class Site:
     name: str = ""  # the site file's name without .yaml
     file: str = ""  # the site file, as messages name it: sites/ozstar.yaml
+    origin: str = ""  # as rendered files name it, wherever pyherd runs: sites/ozstar.yaml
     source_dir: Path | None = None  # sites/<site>/ for extras (templates, envs)
     located: Located = field(default_factory=lambda: Located({}), compare=False, repr=False)
 

@@ -61,6 +61,7 @@ def load_site(sites_dir: Path, name: str) -> Site:
         site,
         name=name,
         file=_display(sites_dir / f"{name}.yaml"),
+        origin=f"{sites_dir.resolve().name}/{name}.yaml",
         syntax=syntax,
         source_dir=sites_dir / name if (sites_dir / name).is_dir() else None,
         located=located,

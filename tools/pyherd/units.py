@@ -84,7 +84,7 @@ def job_for(item: Loaded, paths: Paths, trees: tuple[str, ...], templates: bool)
     root = literal_root(site)
     log = settings.log or str(autoupdate_log(root))
     argv = [*_pyherd(), "autoupdate", "--site", site.name, "--quiet", "--log", log]
-    if paths.sites != Path("sites"):
+    if paths.sites.resolve() != (paths.project / "sites").resolve():
         argv += ["--sites", str(paths.sites.resolve())]
     if templates:
         argv += ["--templates", str(paths.templates.resolve())]
@@ -92,7 +92,7 @@ def job_for(item: Loaded, paths: Paths, trees: tuple[str, ...], templates: bool)
         site=site.name,
         trees=trees,
         schedule=schedule.parse(settings.schedule),
-        workdir=str(Path.cwd()),
+        workdir=str(paths.project.resolve()),
         argv=tuple(argv),
         log=log,
         root=str(root),

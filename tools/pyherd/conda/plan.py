@@ -188,7 +188,7 @@ def plan_tree(site: Site, tree: str) -> TreePlan:
         user_channels=site.conda.channels or tuple(tree_channels),
         envs_dirs=site.conda.envs_dirs or (f"{home}/envs",),
         pkgs_dirs=site.conda.pkgs_dirs or (f"{home}/pkgs",),
-        site_file=site.file,
+        site_file=site.origin,
         autoupdate=t.autoupdate,
     )
 
