@@ -1,5 +1,5 @@
-"""pyherd as an admin installs it: the wheel, in a fresh venv outside the repository, run
-from anywhere inside a directory that holds only sites/."""
+"""pyherd as an admin installs it: the wheel, in a fresh venv outside the repository,
+starting a site repository with `pyherd init` and working in it from any directory."""
 
 from __future__ import annotations
 
@@ -14,18 +14,6 @@ from pathlib import Path
 from conftest import ROOT, TEMPLATES
 from wheelbuild import BUILD_WHEELS
 
-SITE = """\
-module_tool: lmod
-python_policy:
-  pip_require_virtualenv: true
-modules:
-  python:
-    kind: python
-    versions: ["3.11.5", "3.12.1"]
-    default: "3.11.5"
-    prefix: /opt/python/{version}
-"""
-
 
 def _clean_env(home: Path) -> dict[str, str]:
     """No PYTHONPATH, no venv, no checkout on the path: what an admin's shell has."""
@@ -34,7 +22,7 @@ def _clean_env(home: Path) -> dict[str, str]:
     return {**env, "HOME": str(home)}
 
 
-def test_the_wheel_runs_a_project_of_only_sites_from_a_fresh_venv(tmp_path: Path, lmod):
+def test_the_installed_wheel_starts_a_site_repository_that_renders_and_loads(tmp_path: Path, lmod):
     env = _clean_env(tmp_path)
     dist = tmp_path / "dist"
     built = subprocess.run(
@@ -71,13 +59,14 @@ def test_the_wheel_runs_a_project_of_only_sites_from_a_fresh_venv(tmp_path: Path
     )  # fmt: skip
     assert where.stdout.startswith(str(admin)), where  # the wheel's, not the checkout's
 
-    repo = tmp_path / "site-repo"
-    (repo / "sites").mkdir(parents=True)
-    (repo / "sites/hpc.yaml").write_text(SITE)
     pyherd = str(admin / "bin/pyherd")
 
     def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         return subprocess.run([pyherd, *args], capture_output=True, text=True, env=env, cwd=cwd)
+
+    started = run("init", "site-repo", "--tool", "lmod", "--site", "hpc", cwd=tmp_path)
+    assert started.returncode == 0, started.stderr
+    repo = tmp_path / "site-repo"
 
     checked = run("validate", cwd=repo / "sites")  # found from a subdirectory, as git does
     assert checked.returncode == 0, checked.stderr
@@ -85,7 +74,7 @@ def test_the_wheel_runs_a_project_of_only_sites_from_a_fresh_venv(tmp_path: Path
     rendered = run("render", cwd=repo / "sites")
     assert rendered.returncode == 0, rendered.stderr
     tree = repo / "modulefiles/hpc"
-    assert (tree / "python/3.11.5.lua").is_file()  # under the project, not the subdirectory
+    assert (tree / "python/3.11.9.lua").is_file()  # under the project, not the subdirectory
     assert not (repo / "sites/modulefiles").exists()
     assert run("render", "--check", cwd=repo).returncode == 0
     linted = run("lint", "--site", "hpc", cwd=repo)
@@ -94,7 +83,7 @@ def test_the_wheel_runs_a_project_of_only_sites_from_a_fresh_venv(tmp_path: Path
         "module load python && module -t list && echo $PIP_REQUIRE_VIRTUALENV", [tree]
     )
     assert loaded.returncode == 0, loaded.stderr
-    assert "python/3.11.5" in loaded.stderr and loaded.stdout.split()[-1] == "true"
+    assert "python/3.11.9" in loaded.stderr and loaded.stdout.split()[-1] == "true"
 
     elsewhere = run("validate", cwd=tmp_path)
     assert elsewhere.returncode == 2

@@ -14,6 +14,7 @@ from pyherd.errors import ConfigError, PyherdError, printable
 # name -> one-line help; the module pyherd.commands.<name> is imported only when run,
 # so a cron job's no-op does not pay for every other command's imports.
 COMMANDS = {
+    "init": "start a site repository: a starter site, pre-commit, CI workflows",
     "validate": "check site files without writing anything",
     "render": "render modulefiles for one or every site",
     "lint": "load and unload every rendered module under the real tools",
