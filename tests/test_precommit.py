@@ -60,6 +60,7 @@ def test_the_hooks_pass_a_good_change_and_name_a_stale_tree_and_a_bad_file(tmp_p
     stale = hooks_run()
     assert stale.returncode == 1
     assert "modulefiles/hpc/python/3.13.2.lua: missing" in stale.stdout
+    assert "run `pyherd render`" in stale.stdout  # advice that holds in a site repository
     assert "pyherd validate....." in stale.stdout and "Passed" in stale.stdout
 
     # a key the schema does not know: validate names file, line and key

@@ -55,7 +55,9 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
             )
     if stale:
         print(printable("\n".join(stale), keep="\n"), file=sys.stderr)
-        raise JobFailed(f"{len(stale)} file(s) differ from sites/ + templates/; run `make render`")
+        raise JobFailed(
+            f"{len(stale)} file(s) differ from the site files and templates; run `pyherd render`"
+        )
     if mode == "check":
         print(f"up to date: {', '.join(one.site for one in result.sites)}")
     return 0
