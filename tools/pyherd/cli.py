@@ -28,11 +28,13 @@ COMMANDS = {
     "cron": "print the crontab lines and systemd units that run autoupdate",
     "wheels": "the site wheelhouse: build wheels, index them for pip, uv and avail_wheels",
     "deploy": "copy the rendered site to its hosts over SSH, or run pyherd on its build hosts",
+    "completion": "print a bash, zsh or tcsh completion script for pyherd or avail_wheels",
 }
 
 
-def parser(argv: list[str]) -> argparse.ArgumentParser:
-    """The parser; only the command named in `argv` (if any) is imported and fully built."""
+def parser(argv: list[str], *, every: bool = False) -> argparse.ArgumentParser:
+    """The parser; only the command named in `argv` (if any) is imported and fully built,
+    or, with `every`, all of them (what a completion script is generated from)."""
     top = argparse.ArgumentParser(
         prog="pyherd",
         description="Describe a site once in sites/<site>.yaml; pyherd renders its modulefiles, "
@@ -45,7 +47,8 @@ def parser(argv: list[str]) -> argparse.ArgumentParser:
     subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = next((word for word in argv if word in COMMANDS), None)
     for name, help_text in COMMANDS.items():
-        command = import_module(f"pyherd.commands.{name}") if name == chosen else None
+        wanted = every or name == chosen
+        command = import_module(f"pyherd.commands.{name}") if wanted else None
         sub = subs.add_parser(
             name,
             parents=[common],
