@@ -28,12 +28,18 @@ def test_a_new_repository_validates_renders_and_lints(tmp_path: Path, tool: str,
     # what CI and pre-commit run is what was just run here
     workflow = yaml.safe_load((repo / ".github/workflows/pyherd.yml").read_text())
     steps = [s.get("run", "") for s in workflow["jobs"]["check"]["steps"]]
-    assert steps[-3:] == ["pyherd validate", "pyherd render --check", "pyherd lint"]
+    checks = ["pyherd validate", "pyherd render --check", "pyherd lint"]
+    assert steps[-4:-1] == checks
+    assert steps[-1] == (
+        'pyherd review "origin/${{ github.base_ref }}" HEAD --format markdown'
+        ' >> "$GITHUB_STEP_SUMMARY"'
+    )
     assert any(f"install -y -q {tool}" in step for step in steps)
     gitlab = yaml.safe_load((repo / ".gitlab-ci.yml").read_text())
-    assert gitlab["pyherd"]["script"] == steps[-3:]
+    assert gitlab["pyherd"]["script"][:3] == checks
+    assert "pyherd review FETCH_HEAD HEAD" in gitlab["pyherd"]["script"][3]
     hooks = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
-    assert [h["entry"] for h in hooks] == [s for s in steps[-3:]]
+    assert [h["entry"] for h in hooks] == checks
     assert "modulefiles/etc/*/.render-state.json" in (repo / ".gitignore").read_text()
 
 

@@ -109,6 +109,27 @@ def literal(value: Value) -> str | None:
     return None
 
 
+def display(value: object) -> str:
+    """A value as admins read it: ${VAR} for the environment, a pinned link with where it
+    is kept; tuples of names joined with ', '."""
+    if isinstance(value, Pinned):  # the link, followed once at load
+        return f"{display(value.link)} (followed at load, kept in ${value.var})"
+    if isinstance(value, tuple) and all(isinstance(p, str | EnvRef | Pinned) for p in value):
+        return "".join(
+            (f"${{{p.name}:-{p.default}}}" if p.default else f"${{{p.name}}}")
+            if isinstance(p, EnvRef)
+            else display(p.link)
+            if isinstance(p, Pinned)
+            else p
+            for p in value
+        )
+    if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return ", ".join(f"{name}/{version}" for name, version in value)
+    if isinstance(value, tuple):
+        return ", ".join(display(v) for v in value)
+    return str(value)
+
+
 def pins(ops: list[Op]) -> list[Pinned]:
     """Every pinned link the operations' values hold, once, in order."""
     found: dict[Pinned, None] = {}

@@ -10,7 +10,7 @@ import argparse
 
 from pyherd import options
 from pyherd.layout import SiteLayout
-from pyherd.model import EnvRef, Pinned
+from pyherd.model import display
 from pyherd.moduletools import language
 from pyherd.project import Paths, load_one
 
@@ -20,25 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("module", help="full name, short name or site key")
 
 
-def _text(value: object) -> str:
-    if isinstance(value, Pinned):  # the link, followed once at load
-        return f"{_text(value.link)} (followed at load, kept in ${value.var})"
-    if isinstance(value, tuple) and all(isinstance(p, str | EnvRef | Pinned) for p in value):
-        return "".join(
-            (f"${{{p.name}:-{p.default}}}" if p.default else f"${{{p.name}}}")
-            if isinstance(p, EnvRef)
-            else _text(p.link)
-            if isinstance(p, Pinned)
-            else p
-            for p in value
-        )
-    if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
-        return ", ".join(f"{name}/{version}" for name, version in value)
-    if isinstance(value, tuple):
-        return ", ".join(_text(v) for v in value)
-    return str(value)
-
-
 def run(args: argparse.Namespace, paths: Paths) -> int:
     item = load_one(paths, args.site)
     spec = item.model.find(args.module)
@@ -46,12 +27,12 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     print(f"module:  {spec.full_name}")
     print(f"key:     {spec.key} ({spec.kind})")
     print(f"file:    {SiteLayout(item.site.name).module_file(spec.path, extension)}")
-    print(f"prefix:  {_text(spec.prefix) if spec.prefix else '-'}")
+    print(f"prefix:  {display(spec.prefix) if spec.prefix else '-'}")
     print(f"default: {'yes' if spec.full_name in item.model.defaults.values() else 'no'}")
     print("operations:")
     for op in spec.ops:
         shown = " ".join(
-            f"{k}={_text(v)!r}" if isinstance(v, str) else f"{k}={_text(v)}"
+            f"{k}={display(v)!r}" if isinstance(v, str) else f"{k}={display(v)}"
             for k, v in vars(op).items()
         )
         print(f"  {op.kind:<18} {shown}")
