@@ -302,6 +302,15 @@ def _publish(root: Path, data: dict[str, bytes]) -> None:
         raise
 
 
+def own(root: Path, layout: SiteLayout, rels: list[str]) -> None:
+    """List files pyherd did not write in the site's manifest (pyherd adopt): from now
+    on it owns them, and a render may rewrite them. Nothing else is written."""
+    listed = set(read_manifest(root, layout))
+    for rel in rels:
+        unlinked(root, rel)  # a link on the way is refused, as for a write
+    _write_manifest(root, layout, sorted(listed | set(rels)))
+
+
 def _write_manifest(root: Path, layout: SiteLayout, paths: list[str]) -> None:
     data = (MANIFEST_HEADER + "".join(f"{p}\n" for p in paths)).encode("utf-8")
     target = unlinked(root, layout.manifest)
