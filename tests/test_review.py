@@ -209,3 +209,62 @@ def test_bad_input_is_exit_2_naming_the_revision(repo: Path, tmp_path: Path):
     shutil.copytree(repo / "sites", elsewhere / "sites", symlinks=True)
     outside = run_pyherd("review", cwd=elsewhere)
     assert outside.returncode == 2 and "not in a git repository" in outside.stderr
+
+
+BASE_SITE = """\
+module_tool: lmod
+wheelhouse:
+  root: /opt/wheels
+  archs: [generic, x86-64-v3]
+modules:
+  python:
+    kind: python
+    prefix: /opt/python/{version}
+    versions:
+      - version: 3.11.5
+        aliases: ["3.11"]
+      - 3.12.1
+  tool:
+    versions: ["1.0", "2.0"]
+  other:
+    versions: ["1.0"]
+"""
+HEAD_SITE = (
+    BASE_SITE.replace(
+        '        aliases: ["3.11"]\n', "      - version: 3.11.7\n        aliases: ['3.11']\n"
+    )
+    .replace('    versions: ["1.0", "2.0"]\n', "    versions:\n      - version: '1.0'\n"
+             "        hidden: true\n      - version: '2.0'\n        deprecated: use other\n")
+    .replace("archs: [generic, x86-64-v3]", "archs: [generic, x86-64-v3, x86-64-v4]")
+    + "conflicts:\n  tools:\n    modules: [tool, other]\n"
+)  # fmt: skip
+
+
+def test_aliases_hidden_messages_conflicts_and_pip_conf(tmp_path: Path, lmod):
+    root = tmp_path / "repo"
+    root.mkdir()
+    make_sites(root, s=BASE_SITE)
+    assert run_pyherd("render", cwd=root).returncode == 0
+    _git(root, "init", "-q", ".")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "base")
+    (root / "sites/s.yaml").write_text(HEAD_SITE)
+    done = review(root)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for expected in (
+        "  + module python/3.11.7",
+        "  module load python/3.11: python/3.11.5 -> python/3.11.7",
+        "  tool/1.0: hidden: false -> true",
+        "  tool/2.0: message at load: unset -> tool/2.0 is deprecated: use other",
+        "  tool/1.0: conflicts with: unset -> other",
+        "  other/1.0: conflicts with: unset -> tool",
+        "  etc/s/pip/x86-64-v4.conf:",
+    ):
+        assert expected in lines, (expected, done.stdout)
+    assert not any(line.startswith("  module load tool:") for line in lines)
+    # every claim about the changed site agrees with Lmod on the rendered head
+    assert run_pyherd("render", cwd=root).returncode == 0
+    ((_, tree, env, loads),) = _claims(root / "sites", root / "modulefiles")
+    got = _lmod_loads(lmod, tree, env, sorted(loads))
+    assert {name: got[name][-1] for name in loads} == loads
