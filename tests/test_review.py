@@ -268,3 +268,13 @@ def test_aliases_hidden_messages_conflicts_and_pip_conf(tmp_path: Path, lmod):
     ((_, tree, env, loads),) = _claims(root / "sites", root / "modulefiles")
     got = _lmod_loads(lmod, tree, env, sorted(loads))
     assert {name: got[name][-1] for name in loads} == loads
+
+
+def test_a_changed_lua_comment_line_is_shown_not_taken_for_a_diff_header():
+    from pyherd.review import SiteFacts, compare
+
+    def one(text: str) -> SiteFacts:
+        return SiteFacts("lmod", {}, {}, frozenset(), {"etc/s/lmodrc.lua": text}, "")
+
+    changes = compare("s", one("-- old\nx = 1\n"), one("-- new\nx = 1\n"))
+    assert changes.configs == [("etc/s/lmodrc.lua", ["--- old", "+-- new"])]

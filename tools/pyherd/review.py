@@ -193,8 +193,9 @@ def compare(site: str, before: SiteFacts | None, after: SiteFacts | None) -> Sit
     for rel in sorted(set(old_files) | set(new_files)):
         b, a = old_files.get(rel, ""), new_files.get(rel, "")
         if b != a:
-            diff = difflib.unified_diff(b.splitlines(), a.splitlines(), lineterm="", n=0)
-            out.configs.append((rel, [d for d in diff if d[:1] in "+-" and d[:3] not in "+++---"]))
+            diff = list(difflib.unified_diff(b.splitlines(), a.splitlines(), lineterm="", n=0))
+            # past the two file headers, every line but the @@ hunk markers
+            out.configs.append((rel, [d for d in diff[2:] if not d.startswith("@@")]))
     old_cron = before.schedule if before else ""
     new_cron = after.schedule if after else ""
     if old_cron != new_cron:

@@ -22,7 +22,7 @@ from pathlib import Path
 from pyherd import options
 from pyherd.errors import ConfigError, Problem
 from pyherd.options import SHIPPED_TEMPLATES, Paths
-from pyherd.project import load_sites, rendered
+from pyherd.project import Loaded, load_sites, rendered
 from pyherd.sitefiles import site_names
 
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
             facts_of = []
             for side, items in zip((before, after), loaded, strict=True):
                 item = items.get(name)
-                facts_of.append(None if item is None else facts(item, rendered(side[0], item)))
+                facts_of.append(None if item is None else facts(item, _rendered(side[0], item)))
             changes.append(compare(name, *facts_of))
     head = args.head or "working tree"
     if args.format == "json":
@@ -118,6 +118,16 @@ def _side(
         project=base,
     )
     return side, site_names(side.sites) if side.sites.is_dir() else []
+
+
+def _rendered(paths: Paths, item: Loaded) -> dict[str, str]:
+    """The site's files, with a revision's temporary directory spelled as the project (a
+    template naming its site file names it the same on both sides)."""
+    files = rendered(paths, item)
+    if not paths.project.is_absolute():  # the working tree: as it is
+        return files
+    root = f"{paths.project}/"
+    return {rel: text.replace(root, "") for rel, text in files.items()}
 
 
 def _load(side: tuple[Paths, list[str]], names: list[str], rev: str) -> dict:
