@@ -79,7 +79,8 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
         if names:
             why = [d for n in names for d in theirs[n].differences(ours[n])]
         else:
-            why = [] if (paths.out / rel).read_text() == files[rel] else ["its text differs"]
+            same = (paths.out / rel).read_bytes() == files[rel].encode()
+            why = [] if same else ["its text differs"]
         (differing if why else adopted).append((rel, why))
     for rel, _ in adopted:
         print(f"{paths.out / rel}: the same under {tool.title}: "
