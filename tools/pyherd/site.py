@@ -98,6 +98,18 @@ class VersionDef:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ModulePolicy:
+    """One module's own pip and user-site policy; what it leaves unset, the site decides."""
+
+    pip_require_virtualenv: bool | None = sitekey(
+        Bool(nullable=True), "true or false: PIP_REQUIRE_VIRTUALENV set, or not, by this module"
+    )
+    no_user_site: bool | None = sitekey(
+        Bool(nullable=True), "true or false: PYTHONNOUSERSITE set, or not, by this module"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ModuleDef:
     key: str = from_key()
     kind: str = sitekey(
@@ -148,6 +160,10 @@ class ModuleDef:
     message: str | None = sitekey(TEXT, "message printed on load")
     deprecated: str | None = sitekey(LINE, "deprecation notice printed on load")
     hidden: bool = sitekey(Bool(), "hide from avail (still loadable)", default=False)
+    python_policy: ModulePolicy | None = sitekey(
+        Record(ModulePolicy),
+        "this module's own pip and user-site policy, over the site's, whatever its kind",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,6 +174,12 @@ class PythonPolicy:
     )
     no_user_site: bool | None = sitekey(
         Bool(nullable=True), "true: ignore ~/.local site-packages (PYTHONNOUSERSITE)"
+    )
+    kinds: tuple[str, ...] = sitekey(
+        ListOf(Str(choices=KINDS.keys())),
+        "the module kinds it is set on (default: python; pip does not count a conda env "
+        "as a virtualenv, so conda and conda-env modules get it only when listed here)",
+        default=("python",),
     )
 
 
@@ -208,7 +230,7 @@ class Site:
     )
     python_policy: PythonPolicy = sitekey(
         Record(PythonPolicy),
-        "set on every module that provides a python (kinds python, conda, conda-env)",
+        "pip and user-site policy, set on the modules of python_policy.kinds",
         factory=PythonPolicy,
     )
     conda: CondaSettings | None = sitekey(

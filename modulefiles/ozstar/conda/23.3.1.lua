@@ -15,4 +15,3 @@ if isFile(pyherd_pin_conda_23_3_1 .. "/etc/profile.d/conda.sh") then source_sh("
 setenv("CONDA_ENVS_DIRS", (os.getenv("HOME") or "") .. "/.conda/envs")
 setenv("CONDA_PKGS_DIRS", (os.getenv("HOME") or "") .. "/.conda/pkgs")
 setenv("CONDA_CHANNELS", "conda-forge")
-setenv("PIP_REQUIRE_VIRTUALENV", "true")

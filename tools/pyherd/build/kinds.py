@@ -67,16 +67,6 @@ class Kind:
         return scope.expand(raw, named.context, where)
 
 
-def python_policy(site: Site) -> list[m.Op]:
-    """The site's pip and user-site policy, for modules that provide a python."""
-    ops: list[m.Op] = []
-    if site.python_policy.pip_require_virtualenv:
-        ops.append(m.SetEnv("PIP_REQUIRE_VIRTUALENV", ("true",)))
-    if site.python_policy.no_user_site:
-        ops.append(m.SetEnv("PYTHONNOUSERSITE", ("1",)))
-    return ops
-
-
 def pinned(named: Named, link: m.Value) -> m.Pinned:
     """`link` (a tree's `current`) resolved when this module loads, in its own variable."""
     var = "PYHERD_PIN_" + re.sub(r"[^A-Z0-9]+", "_", named.full_name.upper()).strip("_")
@@ -107,7 +97,6 @@ class Python(Kind):
         ops = _bin(placed.prefix)
         if placed.prefix is not None:
             ops.append(m.PrependPath("MANPATH", m.normalize([*placed.prefix, "/share/man"])))
-        ops += python_policy(scope.site)
         if scope.site.wheelhouse is not None:
             ops += _wheelhouse(placed, scope.site)
         return ops
@@ -182,7 +171,7 @@ class Conda(Kind):
                 if values:
                     parts = [scope.expand(v, scope.vars, ("conda",)) for v in values]
                     ops.append(m.SetEnv(var, m.join(parts, sep)))
-        return ops + python_policy(scope.site)
+        return ops
 
 
 class CondaEnv(Kind):
@@ -233,7 +222,7 @@ class CondaEnv(Kind):
         if placed.prefix is not None:
             ops.append(m.SetEnv("CONDA_PREFIX", placed.prefix))
             ops.append(m.SetEnv("CONDA_DEFAULT_ENV", placed.context["env_name"]))
-        return ops + python_policy(scope.site)
+        return ops
 
 
 class Bundle(Kind):

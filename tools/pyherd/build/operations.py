@@ -16,8 +16,27 @@ from pyherd.build.placing import Placed
 from pyherd.build.scope import Scope
 from pyherd.errors import suggest
 from pyherd.moduletools import refusal
-from pyherd.site import EnvBlock
+from pyherd.site import EnvBlock, Site
 from pyherd.yamlload import KeyPath
+
+
+def python_policy(placed: Placed, site: Site) -> list[m.Op]:
+    """The pip and user-site policy of one module that provides a python: its own
+    python_policy, else the site's when the site names its kind."""
+    policy = site.python_policy
+    own = placed.named.module.python_policy
+    applies = placed.named.module.kind in policy.kinds
+
+    def chosen(name: str) -> bool:
+        mine = getattr(own, name) if own is not None else None
+        return bool(mine) if mine is not None else applies and bool(getattr(policy, name))
+
+    ops: list[m.Op] = []
+    if chosen("pip_require_virtualenv"):
+        ops.append(m.SetEnv("PIP_REQUIRE_VIRTUALENV", ("true",)))
+    if chosen("no_user_site"):
+        ops.append(m.SetEnv("PYTHONNOUSERSITE", ("1",)))
+    return ops
 
 
 def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op]) -> m.ModuleSpec:
@@ -32,10 +51,12 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
     ops.extend(_requires(scope, names, placed))
     ops.extend(_properties(scope, placed))
     ops.extend(kind.environment(placed, scope))
+    ops.extend(python_policy(placed, scope.site))
     ops.extend(scope.scheme.ops(placed))
     for block, where in ((module.env, named.base), (version and version.env, named.origin)):
         if block:
             ops.extend(env_ops(scope, block, placed.context, (*where, "env")))
+    _contradictions(scope, placed, ops)
     extensions = {**module.extensions, **(version.extensions if version else {})}
     if extensions:
         ops.append(m.Extensions(tuple(sorted(extensions.items(), key=lambda kv: kv[0].lower()))))
@@ -104,6 +125,38 @@ def _properties(scope: Scope, placed: Placed) -> list[m.Op]:
         else:
             ops.append(m.Property(prop, value))
     return ops
+
+
+def _contradictions(scope: Scope, placed: Placed, ops: list[m.Op]) -> None:
+    """A variable one module both sets and unsets, or sets to two values, is a located
+    error: the generated file would do both, and which one wins is the tool's affair."""
+    named = placed.named
+    said: dict[str, set[m.Value | None]] = {}
+    for op in ops:
+        if isinstance(op, m.SetEnv):
+            said.setdefault(op.name, set()).add(op.value)
+        elif isinstance(op, m.UnsetEnv):
+            said.setdefault(op.name, set()).add(None)
+    for name, values in said.items():
+        if len(values) < 2:
+            continue
+        where = named.base
+        for block, origin in (
+            (named.module.env, named.base),
+            (named.version and named.version.env, named.origin),
+        ):
+            if block and name in block.unset:
+                where = (*origin, "env", "unset", block.unset.index(name))
+            elif block and name in block.set:
+                where = (*origin, "env", "set", name)
+        shown = " and ".join(
+            sorted("unset" if v is None else f"set to {m.display(v)!r}" for v in values)
+        )
+        scope.fail(
+            where,
+            f"{name} is {shown} by this module; say it once (a module's own python_policy "
+            "overrides the site's)",
+        )
 
 
 def env_ops(
