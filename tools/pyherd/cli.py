@@ -28,6 +28,7 @@ COMMANDS = {
     "cron": "print the crontab lines and systemd units that run autoupdate",
     "wheels": "the site wheelhouse: build wheels, index them for pip, uv and avail_wheels",
     "deploy": "copy the rendered site to its hosts over SSH, or run pyherd on its build hosts",
+    "verify": "check that each module's prefix is installed here and its python runs",
     "adopt": "take over a hand-written module tree where loading it does the same",
     "review": "what a change to the site files does to users: modules, defaults, environment",
     "completion": "print a bash, zsh or tcsh completion script for pyherd or avail_wheels",
