@@ -126,12 +126,17 @@ def test_first_deploy_then_a_rerun_uploads_nothing(cluster: Cluster, lmod):
     assert first.returncode == 0, first.stdout + first.stderr
     table = rows(first.stdout)
     assert sorted(table) == ADDRESSES
-    assert all(r[0] == "3" and r[1] == "deployed" for r in table.values()), first.stdout
+    # two modulefiles, lmodrc.lua and the profile.d snippet that appends it to LMOD_RC
+    assert all(r[0] == "4" and r[1] == "deployed" for r in table.values()), first.stdout
     for address in ADDRESSES:
         modules = cluster.tree(address)
         assert modules.is_symlink()
         assert sorted(cluster.files(address)) == ["python/3.11.5.lua", "python/3.12.1.lua"]
         assert "testing" in cluster.files(address, "etc")["lmodrc.lua"]
+        assert (
+            f"{cluster.common}/etc/lmodrc.lua"
+            in cluster.files(address, "etc")["profile.d/lmod-rc.sh"]
+        )
         # Lmod on that host's tree, and the spider cache the deploy refreshed
         avail = lmod.run("module -t avail python", [modules])
         assert avail.stderr.split()[1:] == ["python/3.11.5", "python/3.12.1"]
@@ -270,7 +275,7 @@ def test_an_upload_killed_midway_leaves_the_old_tree_and_a_rerun_completes(clust
 def test_dry_run_touches_nothing(cluster: Cluster):
     dry = cluster.deploy("--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert all(r[:2] == ["3", "would"] for r in rows(dry.stdout).values()), dry.stdout
+    assert all(r[:2] == ["4", "would"] for r in rows(dry.stdout).values()), dry.stdout
     assert "127.0.0.2: >f+++++++++ modulefiles/python/3.11.5.lua" in dry.stdout.splitlines()
     assert all(not any(h.root.iterdir()) for h in cluster.hosts)
     assert cluster.deploy().returncode == 0

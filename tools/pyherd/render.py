@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -63,6 +64,7 @@ def environment(templates_dir: Path, site_templates: Path | None) -> jinja2.Envi
         autoescape=False,
     )
     env.filters["yaml"] = yaml
+    env.filters["sh"] = shlex.quote  # POSIX sh words (profile.d snippets)
     for lang in LANGUAGES.values():
         env.filters.update(lang.filters())
     return env

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from pyherd.site import Site
 
 LMOD_DEFAULT = "/usr/share/lmod/lmod/libexec/lmod"
-LMODRC = "lmodrc.lua"  # beside the tree: point LMOD_RC at it for property tags
+LMODRC = "lmodrc.lua"  # beside the tree: LMOD_RC lists it for property tags
+PROFILE = "profile.d/lmod-rc.sh"  # appends the deployed lmodrc.lua to LMOD_RC
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,7 +74,10 @@ class Lmod(ModuleTool):
 
     def config_files(self, site: Site) -> dict[str, str]:
         cache = site.deploy is not None and site.deploy.lmod_cache_dir
-        return {LMODRC: "lmod/lmodrc.lua.j2"} if site.properties or cache else {}
+        files = {LMODRC: "lmod/lmodrc.lua.j2"} if site.properties or cache else {}
+        if site.properties and site.deploy is not None and site.deploy.config_dir:
+            files[PROFILE] = "lmod/profile.sh.j2"  # where the deployed lmodrc.lua is known
+        return files
 
     def tool_env(self, layout: SiteLayout, out_root: Path) -> dict[str, str]:
         lmodrc = out_root / layout.config(LMODRC)
