@@ -112,3 +112,11 @@ def fake_prefix(root: Path, version: str) -> Path:
     pip.write_text('#!/bin/sh\nexec "$(dirname "$0")/python" -m pip "$@"\n')
     pip.chmod(0o755)
     return root
+
+
+def process_state(pid: int) -> str:
+    """A process's state letter from /proc (T: stopped), or "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""

@@ -16,7 +16,7 @@ import pytest
 
 from condachannel import Channel
 from condaproject import TEMPLATES, Project, site_yaml
-from conftest import PYHERD, ROOT, run_pyherd
+from conftest import PYHERD, ROOT, process_state, run_pyherd
 from pyherd.lock import TreeLock
 
 
@@ -180,7 +180,7 @@ def test_no_worker_outlives_pyherd(tmp_path: Path, channel: Channel, case: str):
         proc = subprocess.Popen([*PYHERD, *args], cwd=p.dir, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 60
-        while not [pid for pid in _workers(marker) if _state(pid) == "T"]:
+        while not [pid for pid in _workers(marker) if process_state(pid) == "T"]:
             assert time.monotonic() < deadline and proc.poll() is None, "no worker stopped"
             time.sleep(0.02)
         proc.kill()
@@ -190,13 +190,6 @@ def test_no_worker_outlives_pyherd(tmp_path: Path, channel: Channel, case: str):
         time.sleep(0.05)
     assert _workers(marker) == []
     assert p.current() in (None, "generations/1")
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return ""
 
 
 def test_rollback_and_gc_never_touch_current(tmp_path: Path, channel: Channel):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYHERD, ROOT, run_pyherd
+from conftest import PYHERD, ROOT, process_state, run_pyherd
 from wheelfactory import make_wheel
 
 LINUX = "cp311-cp311-linux_x86_64"
@@ -539,7 +539,7 @@ def test_one_index_run_at_a_time(house: Path):
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while _state(first.pid) != "T":
+        while process_state(first.pid) != "T":
             assert time.monotonic() < deadline and first.poll() is None, "never stopped"
             time.sleep(0.02)
         second = wheels(house, "index")
@@ -552,10 +552,3 @@ def test_one_index_run_at_a_time(house: Path):
         out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert "7 wheels, 7 read" in out
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return ""

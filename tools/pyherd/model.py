@@ -370,11 +370,14 @@ class SiteModel:
     shared: tuple[SharedConflict, ...] = ()
     subdir: str = ""  # the naming scheme's modulepath directory under the tree root
 
+    def short(self, rc: ModuleRc) -> str:
+        """The short name users type for an rc file's directory (without the scheme's dir)."""
+        return rc.directory.removeprefix(f"{self.subdir}/") if self.subdir else rc.directory
+
     @property
     def defaults(self) -> dict[str, str]:
         """Short name -> the full name `module load SHORT` gives."""
-        prefix = f"{self.subdir}/" if self.subdir else ""
-        return {rc.directory.removeprefix(prefix): rc.default for rc in self.rcs if rc.default}
+        return {self.short(rc): rc.default for rc in self.rcs if rc.default}
 
     def find(self, wanted: str) -> ModuleSpec:
         """A module by full name, short name (its default) or site key; ConfigError if none."""

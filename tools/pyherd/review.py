@@ -121,9 +121,8 @@ def _loads(model: m.SiteModel, tool: str, hidden: frozenset[str]) -> dict[str, s
             out[short] = max(shown, key=lambda n: lmod_key(m.leaf(n)))
         else:
             out[short] = ""  # Environment Modules' own choice: not claimed
-    prefix = f"{model.subdir}/" if model.subdir else ""
     for rc in model.rcs:
-        short = rc.directory.removeprefix(prefix)
+        short = model.short(rc)
         for full, alias in rc.aliases:
             out[f"{short}/{alias}"] = full
     return out

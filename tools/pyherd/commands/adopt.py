@@ -43,11 +43,10 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     lang = language(site.syntax)
     extension = lang.extension
     by_file = {layout.module_file(spec.path, extension): spec.full_name for spec in model.modules}
-    subdir = f"{model.subdir}/" if model.subdir else ""
     rc_names: dict[str, list[str]] = {}  # rc file: the names whose `module load` it decides
     for rc in model.rcs:
         rel = layout.in_tree(rc.directory, lang.rc_file(rc)[0])
-        short = rc.directory.removeprefix(subdir)
+        short = model.short(rc)
         rc_names[rel] = [short, *(f"{short}/{alias}" for _, alias in rc.aliases)]
     mine = [
         rel

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -176,36 +176,36 @@ def collect(
     many of the names and globs asked match it."""
     versions = None if pythons is None else [_major_minor(p) for p in pythons]
     found: dict[str, dict[tuple[str, str], Row]] = {}
-    if not wanted:  # everything: one pass over the index's all-rows file
-        for row in source.every(dirs):
-            if versions is None or any(covers(row, v) for v in versions):
-                key = row.name.lower()
-                rows = found.get(key)
-                if rows is None:
-                    rows = found[key] = {}
-                rows[row.arch, row.file] = row
-    for one in wanted.values():
-        for project in source.match(one.pattern):
-            for row in source.rows(project):
-                key = row.name.lower()
-                exact = wanted.get(key)
-                if exact is not None and exact is not one:
-                    continue  # a name asked for by itself takes only its own versions
-                if not one.accepts(row.version):
-                    continue
-                if (dirs is None or row.arch in dirs) and (
-                    versions is None or any(covers(row, v) for v in versions)
-                ):
-                    rows = found.get(key)
-                    if rows is None:
-                        rows = found[key] = {}
-                    rows[row.arch, row.file] = row
+    for row in _candidates(source, wanted, dirs):
+        if versions is None or any(covers(row, v) for v in versions):
+            key = row.name.lower()
+            rows = found.get(key)
+            if rows is None:
+                rows = found[key] = {}
+            rows[row.arch, row.file] = row
     out = {key: list(rows.values()) for key, rows in found.items()}
     if latest:  # the newest version each name has here (rows come newest first)
         for key, rows in out.items():
             newest = max(loose_key(row.version) for row in rows)
             out[key] = [row for row in rows if loose_key(row.version) == newest]
     return out
+
+
+def _candidates(
+    source: Source, wanted: dict[str, Wanted], dirs: tuple[str, ...] | None
+) -> Iterator[Row]:
+    """The rows in `dirs` that the names asked for select: with none asked, every row (one
+    pass over the index's all-rows file)."""
+    if not wanted:
+        yield from source.every(dirs)
+    for one in wanted.values():
+        for project in source.match(one.pattern):
+            for row in source.rows(project):
+                exact = wanted.get(row.name.lower())
+                if exact is not None and exact is not one:
+                    continue  # a name asked for by itself takes only its own versions
+                if one.accepts(row.version) and (dirs is None or row.arch in dirs):
+                    yield row
 
 
 def with_missing(
