@@ -31,7 +31,7 @@ lint: $(STAMP) test-tools
 	$(MAKE) -s lint-trees
 
 lint-trees:
-	PYHERD_MODULECMD_TCL=$$(ls $(CURDIR)/$(ENVMOD_DIR)/usr/lib/*/modulecmd.tcl) $(BIN)/pyherd lint
+	PYHERD_MODULECMD_TCL=$$(ls $(CURDIR)/$(ENVMOD_DIR)/usr/lib/*/modulecmd.tcl) $(BIN)/pyherd lint --modulepath tests/externals/easybuild  # ulhpc's EasyBuild externals, a stand-in
 
 ## test: install what the tests need (Lmod, Environment Modules, Python deps), run the suite
 test: $(STAMP) test-tools

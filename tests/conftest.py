@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULEFILES = ROOT / "modulefiles"
 PYHERD = [sys.executable, "-m", "pyherd"]
 TEMPLATES = ROOT / "tools/pyherd/templates"  # the templates pyherd ships
+# a stand-in for ULHPC's EasyBuild tree, holding the modules sites/ulhpc.yaml names as externals
+EASYBUILD = ROOT / "tests/externals/easybuild"
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +74,7 @@ def override_footer(sites: Path, site: str, footer: str) -> None:
     )
 
 
-def lint_tmp(tmp_path: Path, site: str):
+def lint_tmp(tmp_path: Path, site: str, *extra: str):
     """`pyherd lint` over a tree rendered into tmp_path/out."""
     return run_pyherd(
         "lint",
@@ -82,6 +84,7 @@ def lint_tmp(tmp_path: Path, site: str):
         "out",
         "--templates",
         str(TEMPLATES),
+        *extra,
         cwd=tmp_path,
     )
 

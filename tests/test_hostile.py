@@ -453,6 +453,39 @@ CASES = [
         "sites/s.yaml:6: conflicts.c.shared_file: shared file 'a/.version' needs the file "
         "'a/.version', as does the .version of 'a'",
     ),
+    # 10. externals: names and module paths of modules pyherd does not render
+    *(
+        Case(
+            f"external-name-{label}",
+            {"s.yaml": LMOD + f"externals:\n  {key}: {{}}\nmodules:\n" + ONE},
+            f"sites/s.yaml:3: externals.{shown}: {quoted} is not a module name without "
+            "placeholders",
+            command=RENDER,
+        )
+        for label, key, shown, quoted in (
+            ("dotdot", "../x", "../x", "'../x'"),
+            ("inner-dotdot", "a/../../b", "a/../../b", "'a/../../b'"),
+            (
+                "command",
+                '"$(touch /tmp/pyherd-hostile-canary)"',
+                "$(touch /tmp/pyherd-hostile-canary)",
+                "'$(touch /tmp/pyherd-hostile-canary)'",
+            ),
+            ("quote", '"a\'b"', "a'b", '"a\'b"'),
+            ("newline", '"a\\nb"', "a\\nb", "'a\\nb'"),
+        )
+    ),
+    Case(
+        "external-modulepath-colon",
+        {"s.yaml": LMOD + "externals:\n  e: {modulepath: '/a:/b'}\nmodules:\n" + ONE},
+        "sites/s.yaml:3: externals.e.modulepath: a MODULEPATH entry cannot hold ':'",
+    ),
+    Case(
+        "external-modulepath-dotdot",
+        {"s.yaml": LMOD + "externals:\n  e: {modulepath: /opt/../etc}\nmodules:\n" + ONE},
+        "sites/s.yaml:3: externals.e.modulepath: '/opt/../etc' is not an absolute path without "
+        "'.', '..' or '//' parts",
+    ),
 ]
 
 

@@ -22,7 +22,7 @@ EXPECTED = {
     "09-duplicate-version": "sites/bad.yaml:8: modules.python.versions[1]: duplicate module name 'python/3.11.5' (first at line 7)",
     "10-default-not-a-version": "sites/bad.yaml:6: modules.python.default: '3.9.1' is not one of the versions: 3.10.13, 3.11.5",
     "11-conflicting-defaults": "sites/bad.yaml:9: modules.anaconda3.default: conflicting defaults for 'apps/python': modules.conda.default (line 5) already picks 'apps/python/conda'",
-    "12-unknown-requires": "sites/bad.yaml:6: modules.scipy-stack.requires[0]: unknown module 'pythn' (did you mean 'python'?)",
+    "12-unknown-requires": "sites/bad.yaml:6: modules.scipy-stack.requires[0]: unknown module 'pythn' (did you mean 'python'?); declare a module pyherd does not render under externals",
     "13-undeclared-property": "sites/bad.yaml:8: modules.scipy-stack.properties.type_: property type_=maths is not declared in lmod.properties (did you mean 'type_=math'?)",
     "14-properties-without-lmod": "sites/bad.yaml:4: modules.scipy-stack.properties.type_: properties need Lmod (module_tool: lmod)",
     "15-unknown-placeholder": "sites/bad.yaml:7: modules.python.prefix: unknown placeholder {softwre} (known: category, name, python, python_series, release, software, toolchain, version)",

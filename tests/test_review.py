@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MODULEFILES, ROOT, TEMPLATES, lmod_env, make_sites, run_pyherd
+from conftest import EASYBUILD, MODULEFILES, ROOT, TEMPLATES, lmod_env, make_sites, run_pyherd
 from pyherd.options import Paths
 from pyherd.project import load_sites, rendered
 from pyherd.review import facts
@@ -45,7 +45,7 @@ def _lmod_loads(lmod, tree: Path, env: dict[str, str], names: list[str]) -> dict
         f"echo {shlex.quote(n)}=$(module -t list 2>&1 | tr '\\n' ' ') )"
         for n in names
     )
-    ran = lmod.run(script, [tree], env=env)
+    ran = lmod.run(script, [tree, EASYBUILD], env=env)  # ulhpc's externals
     return {n: v.split() for n, v in (line.split("=", 1) for line in ran.stdout.splitlines())}
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import MODULEFILES
+from conftest import EASYBUILD, MODULEFILES
 
 TREE = MODULEFILES / "ulhpc"
+PATHS = [TREE, EASYBUILD]  # EasyBuild's GCCcore is the site's, not pyherd's (externals)
 
 
 def test_avail_lang_python_lists_both_pythons(lmod):
@@ -20,13 +21,13 @@ def test_load_python_sets_easybuild_variables_and_its_gcccore(lmod):
     script = (
         "module load lang/Python/3.8.6-GCCcore-10.2.0 && module -t list && echo $EBVERSIONPYTHON"
     )
-    result = lmod.run(script, [TREE])
+    result = lmod.run(script, PATHS)
     assert result.stderr.split() == ["compiler/GCCcore/10.2.0", "lang/Python/3.8.6-GCCcore-10.2.0"]
     assert result.stdout.strip() == "3.8.6"
 
 
 def test_scipy_bundle_shows_which_python_came_with_it(lmod):
-    result = lmod.run("module load lang/SciPy-bundle && module -t list", [TREE])
+    result = lmod.run("module load lang/SciPy-bundle && module -t list", PATHS)
     assert "lang/Python/3.8.6-GCCcore-10.2.0" in result.stderr.split()
     assert "lang/SciPy-bundle/2020.11-foss-2020b" in result.stderr.split()
 
@@ -36,7 +37,7 @@ def test_switching_to_python_2_replaces_python_3(lmod):
         "module load lang/Python/3.8.6-GCCcore-10.2.0; "
         "module load lang/Python/2.7.18-GCCcore-10.2.0 2>/dev/null; module -t list"
     )
-    listed = lmod.run(script, [TREE]).stderr.split()
+    listed = lmod.run(script, PATHS).stderr.split()
     assert "lang/Python/2.7.18-GCCcore-10.2.0" in listed
     assert "lang/Python/3.8.6-GCCcore-10.2.0" not in listed
 

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyherd.errors import ConfigError
 from pyherd.layout import SiteLayout
-from pyherd.model import SiteModel
+from pyherd.model import DependsOn, ModuleSpec, SiteModel
 from pyherd.moduletools import tool
 from pyherd.moduletools.runner import Runner
 from pyherd.project import Loaded, Paths, load_sites
@@ -54,14 +55,31 @@ def _env(path: Path) -> dict[str, str]:
     return out
 
 
-def lint_sites(paths: Paths, names: list[str] | None) -> Iterator[tuple[Loaded, list[Finding]]]:
-    """Each named site (all when None) with its findings, one site at a time."""
+@dataclass
+class Linted:
+    """One site's lint: what failed, and the loads it could not check."""
+
+    findings: list[Finding]
+    unchecked: list[Finding]
+
+
+def lint_sites(
+    paths: Paths, names: list[str] | None, external_paths: tuple[Path, ...] = ()
+) -> Iterator[tuple[Loaded, Linted]]:
+    """Each named site (all when None) with its lint, one site at a time; `external_paths`
+    hold the modules the sites' externals name."""
     for item in load_sites(paths, names):
         with tempfile.TemporaryDirectory(prefix="pyherd-lint-") as work:
-            yield item, lint_site(item.site, item.model, paths.out, Path(work))
+            yield item, lint_site(item.site, item.model, paths.out, Path(work), external_paths)
 
 
-def lint_site(site: Site, model: SiteModel, out_root: Path, workdir: Path) -> list[Finding]:
+def lint_site(
+    site: Site,
+    model: SiteModel,
+    out_root: Path,
+    workdir: Path,
+    external_paths: tuple[Path, ...] = (),
+) -> Linted:
     layout = SiteLayout(site.name)
     modulepath = (out_root / layout.modulepath(model.subdir)).resolve()
     plugin = tool(site.module_tool)
@@ -73,19 +91,80 @@ def lint_site(site: Site, model: SiteModel, out_root: Path, workdir: Path) -> li
         findings.append(Finding(str(modulepath), f"check_module_tree_syntax: {text}"))
     runner = plugin.runner()
     assert runner is not None
+    reachable, away = _external_paths(site, external_paths)
+    unchecked: list[Finding] = []
     for spec in model.modules:
-        findings.extend(_load_unload(runner, spec.full_name, modulepath, env, workdir))
-    return findings
+        missing = [name for name in externals_needed(model, site, spec) if name in away]
+        if missing:
+            unchecked.append(Finding(spec.full_name, _unchecked(site, missing)))
+            continue
+        findings.extend(
+            _load_unload(runner, spec.full_name, [modulepath, *reachable], env, workdir)
+        )
+    return Linted(findings, unchecked)
+
+
+def _external_paths(site: Site, given: tuple[Path, ...]) -> tuple[list[Path], set[str]]:
+    """The external trees found here (those given, then the site's that exist), and the
+    externals that none of them can stand for."""
+    found = [path.resolve() for path in given]
+    away: set[str] = set()
+    for name, external in site.externals.items():
+        path = Path(external.modulepath) if external.modulepath else None
+        if path is not None and path.is_dir():
+            if path.resolve() not in found:
+                found.append(path.resolve())
+        elif not given:
+            away.add(name)
+    return found, away
+
+
+def externals_needed(model: SiteModel, site: Site, spec: ModuleSpec) -> list[str]:
+    """The externals a module loads, itself or through the site's modules it loads."""
+    out: list[str] = []
+    seen: set[str] = set()
+    todo = [spec]
+    while todo:
+        one = todo.pop()
+        if one.full_name in seen:
+            continue
+        seen.add(one.full_name)
+        for op in one.ops:
+            if not isinstance(op, DependsOn):
+                continue
+            owner = next((e for e in site.externals.values() if e.accepts(op.module)), None)
+            if owner is not None:
+                if owner.name not in out:
+                    out.append(owner.name)
+                continue
+            try:
+                todo.append(model.find(op.module))
+            except ConfigError:
+                continue
+    return out
+
+
+def _unchecked(site: Site, missing: list[str]) -> str:
+    where = "; ".join(
+        f"{name} (externals.{name}.modulepath "
+        + (
+            f"{site.externals[name].modulepath} is not here)"
+            if site.externals[name].modulepath
+            else "is not set)"
+        )
+        for name in missing
+    )
+    return f"not loaded: it needs {where}; give that tree with --modulepath DIR"
 
 
 def _load_unload(
-    runner: Runner, name: str, modulepath: Path, env: dict[str, str], workdir: Path
+    runner: Runner, name: str, modulepath: list[Path], env: dict[str, str], workdir: Path
 ) -> list[Finding]:
     label = f"{name} ({runner.kind})"
     snap = workdir / name.replace("/", "_")
     snap.mkdir(parents=True, exist_ok=True)
     script = _PROBE.format(dir=shlex.quote(str(snap)), name=shlex.quote(name))
-    result = runner.run(script, [modulepath], env)
+    result = runner.run(script, modulepath, env)
     if result.returncode != 0:
         return [Finding(label, f"load/unload failed: {result.stderr.strip()[-800:]}")]
     if "error" in result.stderr.lower():

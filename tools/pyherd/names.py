@@ -46,6 +46,7 @@ ARCH = _grammar(_WORD, "an architecture name")
 GROUP = _grammar(_WORD, "a group name")
 MODULE_KEY = _grammar(_TEMPLATE_PATH, "a module name")  # a key under modules:
 MODULE_NAME = _grammar(_TEMPLATE_PATH, "a module name")  # a full name, or one with {placeholders}
+EXTERNAL = _grammar(rf"{_WORD}(?:/{_WORD})*", "a module name without placeholders")
 MODULE_TEMPLATE = _grammar(_TEMPLATE_PATH, "a module name template")
 TREE = _grammar(_TEMPLATE_PATH, "a tree name")
 RELATIVE_FILE = _grammar(rf"{_FILE_PART}(?:/{_FILE_PART})*", "a relative file path")

@@ -183,11 +183,42 @@ class PythonPolicy:
     )
 
 
+def _one_path_entry(text: str) -> str | None:
+    return "a MODULEPATH entry cannot hold ':'" if ":" in text else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalDef:
+    """A module the site has that pyherd does not render (EasyBuild's, Spack's)."""
+
+    name: str = from_key()  # the name users type without a version: compiler/GCCcore
+    versions: tuple[str, ...] = sitekey(
+        ListOf(ModuleVersion()), "the versions the site has (none listed: any version)", default=()
+    )
+    modulepath: str | None = sitekey(
+        Str(grammar=names.ABSOLUTE_PATH, validator=_one_path_entry),
+        "the MODULEPATH directory that holds it: lint loads against it where it exists",
+    )
+
+    def names(self) -> tuple[str, ...]:
+        """The names a dependency may use: the short name, and each version's full name."""
+        return (self.name, *(f"{self.name}/{v}" for v in self.versions))
+
+    def accepts(self, wanted: str) -> bool:
+        """Whether `wanted` (a short or full name) is this module at a version it has."""
+        if wanted == self.name:
+            return True
+        short, _, version = wanted.rpartition("/")
+        return short == self.name and (not self.versions or version in self.versions)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ConflictSet:
     name: str = from_key()
     modules: tuple[str, ...] = sitekey(
-        ListOf(Str(grammar=names.MODULE_KEY)), "module keys in the set", required=True
+        ListOf(Str(grammar=names.MODULE_KEY)),
+        "module keys in the set, or the names of externals",
+        required=True,
     )
     shared_file: str | None = sitekey(
         Str(grammar=names.RELATIVE_FILE),
@@ -244,6 +275,12 @@ class Site:
         Record(DeploySettings), "the hosts `pyherd deploy` copies the site to, over SSH"
     )
     lmod: LmodSettings = sitekey(Record(LmodSettings), "Lmod settings", factory=LmodSettings)
+    externals: dict[str, ExternalDef] = sitekey(
+        MapOf(Record(ExternalDef), names.EXTERNAL),
+        "modules the site has that pyherd does not render, by the name users type without a "
+        "version (compiler/GCCcore): requires and conflicts may name them",
+        factory=dict,
+    )
     conflicts: dict[str, ConflictSet] = sitekey(
         MapOf(Record(ConflictSet)), "sets of modules that cannot be loaded together", factory=dict
     )

@@ -50,6 +50,15 @@ class Names:
     leaves: Mapping[str, frozenset[str]]  # short name -> its versions
     loadable: Mapping[str, str]  # a name users can load -> the name a dependency uses
 
+    def resolve(self, scope: Scope, wanted: str) -> str | None:
+        """The name a dependency on `wanted` uses: a rendered module's, or an external's
+        as written; None when the site has no such module."""
+        if wanted in self.loadable:
+            return self.loadable[wanted]
+        if any(ext.accepts(wanted) for ext in scope.site.externals.values()):
+            return wanted
+        return None
+
 
 def name_modules(scope: Scope) -> Names:
     site = scope.site
@@ -82,6 +91,7 @@ def name_modules(scope: Scope) -> Names:
             seen[one.full_name] = origin
             named.append(one)
             by_key.setdefault(key, []).append(one)
+    _check_externals(scope, seen)
     owners: dict[str, set[str]] = {}
     leaves: dict[str, set[str]] = {}
     for one in named:
@@ -133,6 +143,20 @@ def _name(
                 scope.fail(origin, f"{name!r}: {rule.message}")
                 return None
     return Named(module, version, full_name, vstring, origin, MappingProxyType(context))
+
+
+def _check_externals(scope: Scope, seen: Mapping[str, KeyPath]) -> None:
+    """An external is a module pyherd does not render: one it renders is not external."""
+    for name, external in scope.site.externals.items():
+        for i, full in enumerate(external.names()):
+            if full in seen:
+                first = scope.site.problem(seen[full], "")
+                where = ("externals", name, *(("versions", i - 1) if i else ()))
+                scope.fail(
+                    where,
+                    f"pyherd renders {full!r} itself (line {first.line}); an external is a "
+                    "module it does not render: drop one of the two",
+                )
 
 
 def _loadable(named: list[Named]) -> dict[str, str]:

@@ -93,20 +93,27 @@ def _requires(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:
     for i, req in enumerate(named.module.requires):
         path = (*named.base, "requires", i)
         name = m.literal(scope.expand(req, placed.context, path))
+        target = names.resolve(scope, name) if name is not None else None
         if name is None:
             scope.fail(path, "a module reference cannot read the environment")
-        elif name not in names.loadable:
-            scope.fail(path, f"unknown module {name!r}{suggest(name, names.loadable)}")
-        elif scope.tool.loads_one_per_short_name and (
-            m.short_name(names.loadable[name]) == named.short
-        ):
+        elif target is None:
+            known = [
+                *names.loadable,
+                *(n for e in scope.site.externals.values() for n in e.names()),
+            ]
             scope.fail(
                 path,
-                f"{names.loadable[name]!r} has the same name as this module; "
+                f"unknown module {name!r}{suggest(name, known)}; declare a module pyherd "
+                "does not render under externals",
+            )
+        elif scope.tool.loads_one_per_short_name and m.short_name(target) == named.short:
+            scope.fail(
+                path,
+                f"{target!r} has the same name as this module; "
                 f"{scope.tool.title} would swap one for the other instead of loading both",
             )
         else:
-            ops.append(m.DependsOn(names.loadable[name]))
+            ops.append(m.DependsOn(target))
     return ops
 
 

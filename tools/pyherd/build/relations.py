@@ -26,9 +26,12 @@ def conflicts(scope: Scope, names: Names) -> Conflicts:
     for cname, cset in site.conflicts.items():
         base = ("conflicts", cname)
         members: list[Named] = []
+        outside: list[str] = []  # externals in the set: others conflict with them by name
         for i, key in enumerate(cset.modules):
-            if key not in site.modules:
-                hint = suggest(key, site.modules)
+            if key in site.externals:
+                outside.append(key)
+            elif key not in site.modules:
+                hint = suggest(key, [*site.modules, *site.externals])
                 scope.fail((*base, "modules", i), f"unknown module {key!r}{hint}")
             members.extend(names.by_key.get(key, ()))
         if cset.shared_file:
@@ -39,7 +42,8 @@ def conflicts(scope: Scope, names: Names) -> Conflicts:
                 scope.fail((*base, "shared_file"), f"shared_file needs syntax {able}")
                 continue
             file = scope.scheme.path(cset.shared_file)
-            shared.append(m.SharedConflict(file, tuple(one.full_name for one in members)))
+            listed = (*(one.full_name for one in members), *outside)
+            shared.append(m.SharedConflict(file, listed))
             for one in members:
                 here = posixpath.dirname(scope.scheme.path(one.full_name))
                 per_module.setdefault(one.full_name, []).append(
@@ -48,6 +52,7 @@ def conflicts(scope: Scope, names: Names) -> Conflicts:
             continue
         for one in members:
             others = _conflict_names(names, [o for o in members if o.module.key != one.module.key])
+            others = (*others, *outside)
             if others:
                 per_module.setdefault(one.full_name, []).append(m.Conflict(others))
     return Conflicts(per_module, tuple(shared))
