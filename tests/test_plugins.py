@@ -117,10 +117,10 @@ def test_a_third_tool_is_one_plugin_registered_by_name(tmp_path, monkeypatch, mo
     """A tool registered by name is at once a valid `module_tool`: sites using it validate,
     build and render in its language, and what it cannot do is refused by name."""
 
-    class Classic(EnvironmentModules):  # Tcl like Environment Modules, but without family
+    class Classic(EnvironmentModules):  # Tcl like Environment Modules, but without hiding
         name = "classic"
         title = "Classic Modules"
-        features = frozenset({"source_sh", "hidden"})
+        features = frozenset({"source_sh", "family", "shell_function"})
 
     monkeypatch.setitem(TOOLS, "classic", Classic())
     monkeypatch.chdir(tmp_path)  # messages name sites/ as the admin's shell would
@@ -128,7 +128,7 @@ def test_a_third_tool_is_one_plugin_registered_by_name(tmp_path, monkeypatch, mo
         tmp_path,
         c="module_tool: classic\nmodules:\n  tool:\n    prefix: /opt/tool\n"
         "    env: {set: {TOOL_HOME: '{prefix}'}}\n    versions: ['1']\n",
-        d="module_tool: classic\nmodules:\n  tool:\n    family: tools\n    versions: ['1']\n",
+        d="module_tool: classic\nmodules:\n  tool:\n    versions: [{version: '1', hidden: true}]\n",
     )
     site = load_site(sites, "c")
     assert site.syntax == "tcl"
@@ -141,6 +141,6 @@ def test_a_third_tool_is_one_plugin_registered_by_name(tmp_path, monkeypatch, mo
     with pytest.raises(ConfigError) as refused:
         build_site(load_site(sites, "d"))
     assert str(refused.value) == (
-        "sites/d.yaml:3: modules.tool: a family needs Lmod or Environment Modules "
-        "(module_tool: lmod | environment-modules)"
+        "sites/d.yaml:4: modules.tool.versions[0]: hidden versions need Lmod or Environment "
+        "Modules (module_tool: lmod | environment-modules)"
     )

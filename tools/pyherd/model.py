@@ -197,6 +197,7 @@ class Alias(Op):
 @dataclass(frozen=True)
 class ShellFunction(Op):
     kind: ClassVar[str] = "set_shell_function"
+    feature: ClassVar[str | None] = "shell_function"
     name: str
     body: str
 

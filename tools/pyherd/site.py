@@ -248,6 +248,11 @@ class Site:
     module_tool: str = sitekey(
         Str(choices=TOOLS.keys()), "the module tool of the site", required=True
     )
+    module_tool_version: str | None = sitekey(
+        ModuleVersion(),
+        "the oldest release of module_tool the site's hosts run (4.5, 8.6.19): pyherd writes "
+        "what it reads and refuses what it cannot do (default: the newest)",
+    )
     syntax: str = sitekey(
         Str(choices=LANGUAGES.keys()), f"modulefile language (default: {_default_languages()})"
     )

@@ -15,7 +15,6 @@ from pyherd.build.naming import Names
 from pyherd.build.placing import Placed
 from pyherd.build.scope import Scope
 from pyherd.errors import suggest
-from pyherd.moduletools import refusal
 from pyherd.site import EnvBlock, Site
 from pyherd.yamlload import KeyPath
 
@@ -45,7 +44,7 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
     kind = KINDS[module.kind]
     ops: list[m.Op] = []
     if module.family:
-        ops.append(m.Family(module.family))
+        ops.extend(_family(scope, names, placed))
     ops.extend(conflicts)
     ops.extend(kind.relations(placed, scope))
     ops.extend(_requires(scope, names, placed))
@@ -68,13 +67,15 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
             ops.append(m.LoadMessage(f"{named.full_name} is deprecated: {holder.deprecated}"))
         if holder and holder.message:
             ops.append(m.LoadMessage(holder.message))
+    if "source_sh" in scope.lacks:  # the hooks pyherd adds for convenience (conda's) go
+        ops = [op for op in ops if not (isinstance(op, m.SourceScript) and op.optional)]
     ops = [m.PinLink(pin) for pin in m.pins(ops)] + ops  # resolved before any use
     for check in (scope.language.value_problem, scope.tool.value_problem):
         for problem in dict.fromkeys(filter(None, map(check, ops))):
             scope.fail(named.base, problem)
     if scope.lacks:  # an operation the site's tool cannot do (Lmod can do them all)
         for feature in dict.fromkeys(op.feature for op in ops if op.feature in scope.lacks):
-            scope.fail(named.base, refusal(feature))
+            scope.fail(named.base, scope.refusal(feature))
     return m.ModuleSpec(
         key=module.key,
         full_name=named.full_name,
@@ -85,6 +86,20 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
         prefix=placed.prefix,
         ops=tuple(ops),
     )
+
+
+def _family(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:
+    """The module's family; where the release the site runs has none (Environment Modules
+    before 5.1), a conflict with the family's other modules, so one loads at a time."""
+    named = placed.named
+    family = named.module.family
+    if "family" not in scope.lacks:
+        return [m.Family(family)] if family else []
+    others: list[str] = []
+    for key, module in scope.site.modules.items():
+        if module.family == family and key != named.module.key:
+            others.extend(dict.fromkeys(one.short for one in names.by_key.get(key, ())))
+    return [m.Conflict(tuple(dict.fromkeys(others)))] if others else []
 
 
 def _requires(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:
@@ -123,8 +138,8 @@ def _properties(scope: Scope, placed: Placed) -> list[m.Op]:
     ops: list[m.Op] = []
     for prop, value in named.module.properties.items():
         path = (*named.base, "properties", prop)
-        if not scope.tool.supports("properties"):
-            scope.fail(path, refusal("properties"))
+        if "properties" in scope.lacks:
+            scope.fail(path, scope.refusal("properties"))
         elif value not in declared.get(prop, {}):
             pairs = [f"{p}={v}" for p, vs in declared.items() for v in vs]
             hint = suggest(f"{prop}={value}", pairs)

@@ -10,7 +10,7 @@ from pyherd import model as m
 from pyherd.build.naming import Named, Names
 from pyherd.build.scope import Scope
 from pyherd.errors import suggest
-from pyherd.moduletools import LANGUAGES, refusal
+from pyherd.moduletools import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
                 else:
                     rc.aliases.append((one.full_name, alias))
             if module.hidden or (version and version.hidden):
-                if not scope.tool.supports("hidden"):
-                    scope.fail(one.origin, refusal("hidden"))
+                if "hidden" in scope.lacks:
+                    scope.fail(one.origin, scope.refusal("hidden"))
                 rc.hidden.append(one.full_name)
         if module.default and not any(module.default == one.vstring for one in named):
             choices = ", ".join(one.vstring for one in named)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pyherd import model as m
 from pyherd.build.schemes import SCHEMES, NamingScheme
 from pyherd.errors import Problem
-from pyherd.moduletools import Language, ModuleTool, language, tool
-from pyherd.moduletools.base import FEATURES
+from pyherd.moduletools import Language, ModuleTool, language, refusal, tool
+from pyherd.moduletools.base import FEATURES, needs_release
 from pyherd.site import Site
 from pyherd.yamlload import KeyPath
 
@@ -28,10 +28,20 @@ class Scope:
     @classmethod
     def of(cls, site: Site) -> Scope:
         scope = cls(site, tool(site.module_tool), language(site.syntax), SCHEMES[site.naming])
-        scope.lacks = frozenset(FEATURES) - scope.tool.features
+        declared = site.module_tool_version
+        if declared and (problem := scope.tool.too_old(declared)):
+            scope.fail(("module_tool_version",), problem)
+        scope.lacks = (frozenset(FEATURES) - scope.tool.features) | scope.tool.missing_at(declared)
         for key, var in site.vars.items():
             scope.vars[key] = scope.expand(var, {}, ("vars", key))
         return scope
+
+    def refusal(self, feature: str) -> str:
+        """What a site is told when its tool, or the release it declares, lacks `feature`."""
+        declared = self.site.module_tool_version
+        if feature in self.tool.features and declared:
+            return needs_release(feature, self.tool, declared)
+        return refusal(feature)
 
     def fail(self, path: KeyPath, message: str) -> None:
         self.problems.append(self.site.problem(path, message))

@@ -29,7 +29,22 @@ FEATURES = {
     "family": "a family needs",
     "source_sh": "sourcing a script needs",
     "hidden": "hidden versions need",
+    "shell_function": "a shell function needs",
 }
+
+
+@dataclass(frozen=True)
+class Since:
+    """The first release of a tool that has a feature, and where the tool says so."""
+
+    version: str
+    source: str  # the changelog entry, as the README's table cites it
+
+    def after(self, declared: str) -> bool:
+        """Whether the declared version is older than this one (the feature is missing)."""
+        from packaging.version import Version
+
+        return Version(declared) < Version(self.version)
 
 
 class Language:
@@ -94,6 +109,20 @@ class ModuleTool:
     alias_rules: ClassVar[tuple[Rule, ...]] = ()
     name_rules: ClassVar[tuple[Rule, ...]] = ()  # module names its users could not type
     loads_one_per_short_name: ClassVar[bool] = False  # python/3.11 swaps out python/3.10
+    oldest: ClassVar[str] = "0"  # the oldest release pyherd writes for
+    since: ClassVar[dict[str, Since]] = {}  # features that arrived after `oldest`
+
+    def missing_at(self, version: str | None) -> frozenset[str]:
+        """The features a declared release lacks (none when the site declares none)."""
+        if version is None:
+            return frozenset()
+        return frozenset(f for f, since in self.since.items() if since.after(version))
+
+    def too_old(self, version: str) -> str | None:
+        """Why pyherd cannot write for this release, if it is older than `oldest`."""
+        if Since(self.oldest, "").after(version):
+            return f"pyherd writes modulefiles for {self.title} {self.oldest} and newer"
+        return None
 
     def config_files(self, site: Site) -> dict[str, str]:
         """Files it needs beside the tree (under etc/<site>/): name -> template."""
@@ -117,6 +146,15 @@ class ModuleTool:
     def value_problem(self, op: Op) -> str | None:
         """Why a value of `op` would not reach the user's shell as written."""
         return None
+
+
+def needs_release(feature: str, tool: ModuleTool, declared: str) -> str:
+    """'a family needs Environment Modules 5.1 or newer (module_tool_version says 4.5; ...)'."""
+    since = tool.since[feature]
+    return (
+        f"{FEATURES[feature]} {tool.title} {since.version} or newer "
+        f"(module_tool_version is {declared}; {since.source})"
+    )
 
 
 def needs(feature: str, tools: list[ModuleTool]) -> str:

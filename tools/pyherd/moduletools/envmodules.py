@@ -15,12 +15,12 @@ import shlex
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from pyherd.errors import JobFailed
 from pyherd.model import AppendPath, Help, LoadMessage, PrependPath, SetEnv, Whatis
 from pyherd.moduletools import lmod
-from pyherd.moduletools.base import Language, ModuleTool, Rule
+from pyherd.moduletools.base import Language, ModuleTool, Rule, Since
 from pyherd.moduletools.runner import Ran, Runner
 from pyherd.syntax import tcl, tcl_alias
 
@@ -74,7 +74,15 @@ class EnvironmentModules(ModuleTool):
     name = "environment-modules"
     title = "Environment Modules"
     languages = ("tcl",)
-    features = frozenset({"family", "source_sh", "hidden"})
+    features = frozenset({"family", "source_sh", "hidden", "shell_function"})
+    oldest = "4.0"
+    # From the NEWS file of Environment Modules (Debian's 5.2.0 package ships it).
+    since: ClassVar[dict[str, Since]] = {
+        "shell_function": Since("4.2", "Modules 4.2.0 NEWS: introduce set-function"),
+        "source_sh": Since("4.6", "Modules 4.6.0 NEWS: introduce the source-sh command"),
+        "hidden": Since("4.6", "Modules 4.6.0 NEWS: add the module-hide command"),
+        "family": Since("5.1", "Modules 5.1.0 NEWS: add the family modulefile command"),
+    }
     name_rules = (
         Rule(
             r"\+",

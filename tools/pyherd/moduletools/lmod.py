@@ -12,11 +12,11 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from pyherd import names
 from pyherd.errors import JobFailed
-from pyherd.moduletools.base import Language, ModuleTool, Rule
+from pyherd.moduletools.base import Language, ModuleTool, Rule, Since
 from pyherd.moduletools.runner import Ran, Runner
 from pyherd.schema import LINE, MapOf, Record, Str, sitekey
 from pyherd.syntax import lua
@@ -68,7 +68,12 @@ class Lmod(ModuleTool):
     name = "lmod"
     title = "Lmod"
     languages = ("lua", "tcl")
-    features = frozenset({"properties", "family", "source_sh", "hidden"})
+    features = frozenset({"properties", "family", "source_sh", "hidden", "shell_function"})
+    oldest = "8.0"
+    # From Lmod's README (its change log; Debian's lmod package ships it).
+    since: ClassVar[dict[str, Since]] = {
+        "source_sh": Since("8.6", "Lmod 8.6 README: new module function source_sh()")
+    }
     alias_rules = (Rule(r";\s*$", "Lmod drops a trailing ';' from aliases"),)
     loads_one_per_short_name = True
 
