@@ -40,3 +40,12 @@ def test_conda_module_is_mamba_with_conda_forge_and_home_dirs(lmod):
     assert dirs.split() == ["/home/alice/.conda/envs", "/home/alice/.conda/pkgs"]
     path = lmod.run("module load conda && echo $PATH", [TREE]).stdout
     assert path.startswith("/apps/conda/mambaforge-23.3.1/current/bin:")
+
+
+def test_bare_versions_describe_themselves_as_minimal(lmod):
+    """Per-version whatis: the seed says the -bare versions are a minimal installation."""
+    for version, word in (("3.10.4-bare", "minimal"), ("3.10.4", "commonly used")):
+        result = lmod.run(f"module whatis python/{version}", [TREE])
+        assert word in result.stderr, result.stderr
+        other = "commonly used" if word == "minimal" else "minimal"
+        assert other not in result.stderr

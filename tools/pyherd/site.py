@@ -90,6 +90,10 @@ class VersionDef:
         EXTENSIONS, "packages included, listed by module spider", factory=dict
     )
     env: EnvBlock | None = sitekey(ENV, "environment operations added for this version")
+    whatis: tuple[str, ...] | None = sitekey(
+        ListOf(LINE, scalar_ok=True), "whatis lines of this version (instead of the module's)"
+    )
+    help: str | None = sitekey(TEXT, "help text of this version (instead of the module's)")
     hidden: bool = sitekey(Bool(), "hide this version from avail", default=False)
     deprecated: str | None = sitekey(LINE, "deprecation notice printed on load")
     message: str | None = sitekey(TEXT, "message printed on load")

@@ -1,6 +1,6 @@
 -- python/3.11.3-bare: rendered by pyherd from sites/ozstar.yaml. Edit that file, not this one.
 help("Create a virtual environment before installing with pip:\n  python -m venv /path/to/venv\n  source /path/to/venv/bin/activate\nInstalling into ~/.local needs PIP_REQUIRE_VIRTUALENV=false (unsupported).\n")
-whatis("Description: Python with commonly used packages (the -bare versions have only pip and setuptools)")
+whatis("Description: a minimal installation of Python (pip and setuptools only)")
 family("python")
 prepend_path("PATH", "/apps/modules/software/python/3.11.3-bare/bin")
 prepend_path("MANPATH", "/apps/modules/software/python/3.11.3-bare/share/man")

@@ -59,9 +59,11 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
     extensions = {**module.extensions, **(version.extensions if version else {})}
     if extensions:
         ops.append(m.Extensions(tuple(sorted(extensions.items(), key=lambda kv: kv[0].lower()))))
-    ops.extend(m.Whatis(line) for line in module.whatis)
-    if module.help:
-        ops.append(m.Help(module.help))
+    whatis = version.whatis if version and version.whatis is not None else module.whatis
+    ops.extend(m.Whatis(line) for line in whatis)
+    text = version.help if version and version.help is not None else module.help
+    if text:
+        ops.append(m.Help(text))
     for holder in (module, version):
         if holder and holder.deprecated:
             ops.append(m.LoadMessage(f"{named.full_name} is deprecated: {holder.deprecated}"))
