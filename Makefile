@@ -62,7 +62,12 @@ $(STAMP): pyproject.toml
 # systemd-analyze (Debian's systemd, not started) verifies the autoupdate units `pyherd cron` prints.
 # The setuptools wheel that wheel-build tests install into build venvs offline.
 # OpenSSH's server: the deploy tests start private sshd processes on 127.0.0.2-4.
-test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded /usr/sbin/sshd
+# pkg-config finds a module's libraries through the PKG_CONFIG_PATH prefix_env sets.
+test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded /usr/sbin/sshd /usr/bin/pkg-config
+
+/usr/bin/pkg-config:
+	$(APT) update -qq
+	$(APT) install -y -qq pkgconf >/dev/null
 
 /usr/sbin/sshd:
 	$(APT) update -qq

@@ -30,6 +30,7 @@ EVERY_OP = (
     m.SetEnv("ALL_SET", ("v",)),
     m.UnsetEnv("ALL_UNSET"),
     m.PrependPath("ALL_PRE", ("/p",)),
+    m.PrependPathIfDir("ALL_PRE_DIR", ("/d",)),
     m.AppendPath("ALL_APP", ("/a",)),
     m.Alias("allalias", ("echo x",)),
     m.ShellFunction("allfn", "echo y"),
@@ -61,8 +62,8 @@ def test_a_module_with_every_operation_renders_each_one(lang):
     tool = next(t for t in TOOLS.values() if lang in t.languages)
     site = Site(name="q", file="q.yaml", module_tool=tool.name, syntax=lang, naming="flat")
     text = next(iter(render_site(site, m.SiteModel(modules=(spec,)), TEMPLATES).values()))
-    for needle in ("fam", "other", "dep/1", "ALL_SET", "ALL_UNSET", "ALL_PRE", "ALL_APP",
-                   "allalias", "allfn", "all.sh", "numpy", "all of them", "help text",
+    for needle in ("fam", "other", "dep/1", "ALL_SET", "ALL_UNSET", "ALL_PRE", "ALL_PRE_DIR",
+                   "ALL_APP", "allalias", "allfn", "all.sh", "numpy", "all of them", "help text",
                    "a message"):  # fmt: skip
         assert needle in text, (needle, text)
 

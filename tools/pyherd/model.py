@@ -181,6 +181,13 @@ class PrependPath(Op):
 
 
 @dataclass(frozen=True)
+class PrependPathIfDir(PrependPath):
+    """Prepend a directory of the prefix when it exists at load (lib64, lib/pkgconfig)."""
+
+    kind: ClassVar[str] = "prepend_path_if_dir"
+
+
+@dataclass(frozen=True)
 class AppendPath(Op):
     kind: ClassVar[str] = "append_path"
     name: str
@@ -285,6 +292,7 @@ ENVIRONMENT = (
     SetEnv,
     UnsetEnv,
     PrependPath,
+    PrependPathIfDir,
     AppendPath,
     Alias,
     ShellFunction,

@@ -49,6 +49,10 @@ MODULE_NAME = _grammar(_TEMPLATE_PATH, "a module name")  # a full name, or one w
 EXTERNAL = _grammar(rf"{_WORD}(?:/{_WORD})*", "a module name without placeholders")
 MODULE_TEMPLATE = _grammar(_TEMPLATE_PATH, "a module name template")
 TREE = _grammar(_TEMPLATE_PATH, "a tree name")
+SUBDIR = _grammar(
+    r"(?:(?!\.\.?(?:/|$))[A-Za-z0-9._+-]+(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._+-]+)*)?",
+    "a directory under the prefix ('' for the prefix itself), without '.' or '..' parts",
+)
 RELATIVE_FILE = _grammar(rf"{_FILE_PART}(?:/{_FILE_PART})*", "a relative file path")
 ENV_VAR = _grammar(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name")
 PYTHON_MODULE = _grammar(r"[A-Za-z_][A-Za-z0-9_.]*", "a module")

@@ -216,6 +216,30 @@ class ExternalDef:
         return short == self.name and (not self.versions or version in self.versions)
 
 
+def _easybuild_paths() -> dict[str, tuple[str, ...]]:
+    return {
+        "CMAKE_PREFIX_PATH": ("",),
+        "PKG_CONFIG_PATH": ("lib/pkgconfig", "lib64/pkgconfig", "share/pkgconfig"),
+        "LIBRARY_PATH": ("lib", "lib64"),
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrefixEnv:
+    """The variables that find a prefix's libraries and build files, as EasyBuild and
+    Spack set them: each directory that exists when the module loads is prepended."""
+
+    kinds: tuple[str, ...] = sitekey(
+        ListOf(Str(choices=KINDS.keys())), "the module kinds they are set on", default=("python",)
+    )
+    paths: dict[str, tuple[str, ...]] = sitekey(
+        MapOf(ListOf(Str(grammar=names.SUBDIR), scalar_ok=True), names.ENV_VAR),
+        "variable -> directories under the prefix ('' is the prefix itself), first wins "
+        "(default: CMAKE_PREFIX_PATH, PKG_CONFIG_PATH and LIBRARY_PATH as EasyBuild sets them)",
+        factory=_easybuild_paths,
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class ConflictSet:
     name: str = from_key()
@@ -272,6 +296,12 @@ class Site:
         Record(PythonPolicy),
         "pip and user-site policy, set on the modules of python_policy.kinds",
         factory=PythonPolicy,
+    )
+    prefix_env: PrefixEnv = sitekey(
+        Record(PrefixEnv),
+        "library and build variables for the prefixes of prefix_env.kinds (set "
+        "prefix_env.paths to {} for none)",
+        factory=PrefixEnv,
     )
     conda: CondaSettings | None = sitekey(
         Record(CondaSettings),

@@ -11,3 +11,9 @@ setenv("PYHERD_WHEELHOUSE", "/cvmfs/soft.computecanada.ca/custom/python/wheelhou
 setenv("UV_INDEX", "file:///cvmfs/soft.computecanada.ca/custom/python/wheelhouse/simple/" .. (os.getenv("RSNT_ARCH") or "x86-64-v3") .. "/")
 setenv("UV_DEFAULT_INDEX", "https://pypi.org/simple")
 setenv("PYHERD_PYTHON_VERSION", "3.10")
+if isDir("/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13") then prepend_path("CMAKE_PREFIX_PATH", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13") end
+if isDir("/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/share/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/share/pkgconfig") end
+if isDir("/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib64/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib64/pkgconfig") end
+if isDir("/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib/pkgconfig") end
+if isDir("/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib64") then prepend_path("LIBRARY_PATH", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib64") end
+if isDir("/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib") then prepend_path("LIBRARY_PATH", "/cvmfs/soft.computecanada.ca/easybuild/software/2023/x86-64-v3/Core/python/3.10.13/lib") end

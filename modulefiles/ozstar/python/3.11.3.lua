@@ -4,6 +4,12 @@ whatis("Description: Python with commonly used packages")
 family("python")
 prepend_path("PATH", "/apps/modules/software/python/3.11.3/bin")
 prepend_path("MANPATH", "/apps/modules/software/python/3.11.3/share/man")
+if isDir("/apps/modules/software/python/3.11.3") then prepend_path("CMAKE_PREFIX_PATH", "/apps/modules/software/python/3.11.3") end
+if isDir("/apps/modules/software/python/3.11.3/share/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/apps/modules/software/python/3.11.3/share/pkgconfig") end
+if isDir("/apps/modules/software/python/3.11.3/lib64/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/apps/modules/software/python/3.11.3/lib64/pkgconfig") end
+if isDir("/apps/modules/software/python/3.11.3/lib/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/apps/modules/software/python/3.11.3/lib/pkgconfig") end
+if isDir("/apps/modules/software/python/3.11.3/lib64") then prepend_path("LIBRARY_PATH", "/apps/modules/software/python/3.11.3/lib64") end
+if isDir("/apps/modules/software/python/3.11.3/lib") then prepend_path("LIBRARY_PATH", "/apps/modules/software/python/3.11.3/lib") end
 setenv("PIP_REQUIRE_VIRTUALENV", "true")
 -- extensions() arrived in Lmod 8.2.8; older Lmod skips it.
 if convertToCanonical(LmodVersion()) >= convertToCanonical("8.2.8") then

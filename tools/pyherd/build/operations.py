@@ -38,6 +38,18 @@ def python_policy(placed: Placed, site: Site) -> list[m.Op]:
     return ops
 
 
+def prefix_env(placed: Placed, site: Site) -> list[m.Op]:
+    """The site's library and build variables for this module's prefix, where they exist."""
+    if placed.prefix is None or placed.named.module.kind not in site.prefix_env.kinds:
+        return []
+    ops: list[m.Op] = []
+    for name, subdirs in site.prefix_env.paths.items():
+        for sub in reversed(subdirs):  # the first listed ends up first
+            value = m.normalize([*placed.prefix, f"/{sub}" if sub else ""])
+            ops.append(m.PrependPathIfDir(name, value))
+    return ops
+
+
 def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op]) -> m.ModuleSpec:
     named = placed.named
     module, version = named.module, named.version
@@ -50,6 +62,7 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
     ops.extend(_requires(scope, names, placed))
     ops.extend(_properties(scope, placed))
     ops.extend(kind.environment(placed, scope))
+    ops.extend(prefix_env(placed, scope.site))
     ops.extend(python_policy(placed, scope.site))
     ops.extend(scope.scheme.ops(placed))
     for block, where in ((module.env, named.base), (version and version.env, named.origin)):

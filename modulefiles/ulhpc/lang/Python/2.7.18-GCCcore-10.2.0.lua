@@ -4,6 +4,12 @@ whatis("Homepage: https://python.org/")
 depends_on("compiler/GCCcore/10.2.0")
 prepend_path("PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/bin")
 prepend_path("MANPATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/share/man")
+if isDir("/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0") then prepend_path("CMAKE_PREFIX_PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0") end
+if isDir("/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/share/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/share/pkgconfig") end
+if isDir("/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib64/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib64/pkgconfig") end
+if isDir("/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib/pkgconfig") then prepend_path("PKG_CONFIG_PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib/pkgconfig") end
+if isDir("/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib64") then prepend_path("LIBRARY_PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib64") end
+if isDir("/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib") then prepend_path("LIBRARY_PATH", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0/lib") end
 setenv("EBROOTPYTHON", "/opt/apps/resif/aion/2020b/epyc/software/Python/2.7.18-GCCcore-10.2.0")
 setenv("EBVERSIONPYTHON", "2.7.18")
 -- extensions() arrived in Lmod 8.2.8; older Lmod skips it.
