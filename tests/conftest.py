@@ -38,8 +38,13 @@ def modulecmd() -> Runner:
 
 
 def lmod_env(site: str, root: Path = MODULEFILES) -> dict[str, str]:
-    rc = root / "etc" / site / "lmodrc.lua"
-    return {"LMOD_RC": str(rc)} if rc.is_file() else {}
+    """What the site's profile.d snippet gives Lmod: its rc file and its admin file."""
+    env = {}
+    for name, var in (("lmodrc.lua", "LMOD_RC"), ("admin.list", "LMOD_ADMIN_FILE")):
+        path = root / "etc" / site / name
+        if path.is_file():
+            env[var] = str(path)
+    return env
 
 
 def run_pyherd(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None):

@@ -39,6 +39,8 @@ EVERY_OP = (
     m.Whatis("Description: all of them"),
     m.Help("help text"),
     m.LoadMessage("a message"),
+    m.Deprecation("all is deprecated"),
+    m.Expiry("2030-01-01", "all expired"),
 )
 
 
@@ -64,7 +66,7 @@ def test_a_module_with_every_operation_renders_each_one(lang):
     text = next(iter(render_site(site, m.SiteModel(modules=(spec,)), TEMPLATES).values()))
     for needle in ("fam", "other", "dep/1", "ALL_SET", "ALL_UNSET", "ALL_PRE", "ALL_PRE_DIR",
                    "ALL_APP", "allalias", "allfn", "all.sh", "numpy", "all of them", "help text",
-                   "a message"):  # fmt: skip
+                   "a message", "all is deprecated", "all expired", "2030-01-01"):  # fmt: skip
         assert needle in text, (needle, text)
 
 

@@ -256,7 +256,7 @@ def test_aliases_hidden_messages_conflicts_and_pip_conf(tmp_path: Path, lmod):
         "  + module python/3.11.7",
         "  module load python/3.11: python/3.11.5 -> python/3.11.7",
         "  tool/1.0: hidden: false -> true",
-        "  tool/2.0: message at load: unset -> tool/2.0 is deprecated: use other",
+        "  tool/2.0: deprecated: unset -> use other",
         "  tool/1.0: conflicts with: unset -> other",
         "  other/1.0: conflicts with: unset -> tool",
         "  etc/s/pip/x86-64-v4.conf:",

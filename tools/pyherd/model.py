@@ -286,6 +286,24 @@ class LoadMessage(Op):
     text: str
 
 
+@dataclass(frozen=True)
+class Deprecation(Op):
+    """A deprecation notice as the tool's own warning (Modules: reportWarning, which
+    `module -s` silences)."""
+
+    kind: ClassVar[str] = "deprecation"
+    text: str
+
+
+@dataclass(frozen=True)
+class Expiry(Op):
+    """Loading fails from `date` (YYYY-MM-DD, the host's local time), with `text`."""
+
+    kind: ClassVar[str] = "expiry"
+    date: str
+    text: str
+
+
 RELATIONS = (Family, Conflict, IncludeShared, DependsOn, Property)
 ENVIRONMENT = (
     PinLink,
@@ -298,7 +316,16 @@ ENVIRONMENT = (
     ShellFunction,
     SourceScript,
 )
-OPS: tuple[type[Op], ...] = (*RELATIONS, *ENVIRONMENT, Extensions, Whatis, Help, LoadMessage)
+OPS: tuple[type[Op], ...] = (
+    *RELATIONS,
+    *ENVIRONMENT,
+    Extensions,
+    Whatis,
+    Help,
+    LoadMessage,
+    Deprecation,
+    Expiry,
+)
 # the template block that spells each kind (module.*.j2)
 BLOCKS: dict[type[Op], str] = {
     **dict.fromkeys(RELATIONS, "relations"),
@@ -307,6 +334,8 @@ BLOCKS: dict[type[Op], str] = {
     Whatis: "whatis",
     Help: "help",
     LoadMessage: "messages",
+    Deprecation: "messages",
+    Expiry: "messages",
 }
 
 
@@ -332,6 +361,8 @@ class ModuleSpec:
     origin: tuple[str | int, ...]  # key path in the site file
     prefix: Value | None = None
     ops: tuple[Op, ...] = ()
+    deprecated: str | None = None  # the notice, however the tool gives it
+    forbidden_from: str | None = None  # YYYY-MM-DD
 
     @property
     def name(self) -> str:
@@ -355,6 +386,7 @@ class ModuleRc:
     default: str | None = None  # full name
     aliases: tuple[tuple[str, str], ...] = ()  # (full name, alias version)
     hidden: tuple[str, ...] = ()
+    forbidden: tuple[tuple[str, str, str], ...] = ()  # (full name, from date, notice)
 
     @property
     def default_version(self) -> str | None:

@@ -222,6 +222,9 @@ def render_site(
         )
     for rel, text in render_pip_confs(site, templates_dir).items():
         files[layout.config(rel)] = text
-    for name, template in tool(site.module_tool).config_files(site).items():
-        files[layout.config(name)] = env.get_template(template).render(site=site)
+    configs = tool(site.module_tool).config_files(site, model)
+    for name, template in configs.items():
+        files[layout.config(name)] = env.get_template(template).render(
+            site=site, model=model, files=configs
+        )
     return files

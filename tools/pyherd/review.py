@@ -90,6 +90,8 @@ def _effects(spec: m.ModuleSpec) -> dict[str, str]:
             out[f"{op.name}"] = "(unset by the module)"
         elif isinstance(op, m.PrependPath | m.AppendPath):
             where = "prepends" if isinstance(op, m.PrependPath) else "appends"
+            if isinstance(op, m.PrependPathIfDir):
+                where += " where it exists"
             key = f"{op.name} ({where})"
             out[key] = ":".join(filter(None, (out.get(key), m.display(op.value))))
         elif isinstance(op, m.Family):
@@ -102,6 +104,10 @@ def _effects(spec: m.ModuleSpec) -> dict[str, str]:
             out["message at load"] = op.text
         elif isinstance(op, m.Alias):
             out[f"alias {op.name}"] = m.display(op.value)
+    if spec.deprecated:
+        out["deprecated"] = spec.deprecated
+    if spec.forbidden_from:
+        out["cannot be loaded from"] = spec.forbidden_from
     return out
 
 

@@ -131,6 +131,29 @@ class ModuleVersion(Type):
 
 
 @dataclass
+class Date(Type):
+    """A calendar date, YYYY-MM-DD (quoted or not: YAML reads it either way)."""
+
+    def check(self, value: Any, path: KeyPath, ctx: Context) -> Any:
+        import datetime
+
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date | str):
+            ctx.fail(path, f"expected a date (YYYY-MM-DD), got {_type_name(value)}")
+            return None
+        text = value.isoformat() if isinstance(value, datetime.date) else value
+        try:
+            if len(text) != 10 or datetime.date.fromisoformat(text).isoformat() != text:
+                raise ValueError
+        except ValueError:
+            ctx.fail(path, f"{text!r} is not a date (YYYY-MM-DD)")
+            return None
+        return text
+
+    def describe(self) -> str:
+        return "date (YYYY-MM-DD)"
+
+
+@dataclass
 class Bool(Type):
     nullable: bool = False
 

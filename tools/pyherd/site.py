@@ -24,6 +24,7 @@ from pyherd.schema import (
     LINE,
     TEXT,
     Bool,
+    Date,
     ListOf,
     MapOf,
     ModuleVersion,
@@ -95,7 +96,10 @@ class VersionDef:
     )
     help: str | None = sitekey(TEXT, "help text of this version (instead of the module's)")
     hidden: bool = sitekey(Bool(), "hide this version from avail", default=False)
-    deprecated: str | None = sitekey(LINE, "deprecation notice printed on load")
+    deprecated: str | None = sitekey(LINE, "deprecation notice (instead of the module's)")
+    forbidden_from: str | None = sitekey(
+        Date(), "the date (YYYY-MM-DD) from which loading fails (instead of the module's)"
+    )
     message: str | None = sitekey(TEXT, "message printed on load")
     tree: str | None = sitekey(Str(grammar=names.TREE), "conda tree name")
     env_name: str | None = sitekey(Str(grammar=names.ENV), "conda env name")
@@ -162,7 +166,16 @@ class ModuleDef:
     whatis: tuple[str, ...] = sitekey(ListOf(LINE, scalar_ok=True), "whatis lines", default=())
     help: str | None = sitekey(TEXT, "help text")
     message: str | None = sitekey(TEXT, "message printed on load")
-    deprecated: str | None = sitekey(LINE, "deprecation notice printed on load")
+    deprecated: str | None = sitekey(
+        LINE,
+        "deprecation notice, given once per command by the tool's own mechanism (Lmod's "
+        "admin file, Modules' reportWarning) and silenced by module -q / -s",
+    )
+    forbidden_from: str | None = sitekey(
+        Date(),
+        "the date (YYYY-MM-DD) from which loading fails, with the deprecation notice "
+        "(Modules: module-forbid --after, which warns in the days before)",
+    )
     hidden: bool = sitekey(Bool(), "hide from avail (still loadable)", default=False)
     python_policy: ModulePolicy | None = sitekey(
         Record(ModulePolicy),

@@ -53,6 +53,12 @@ def lua(value: Value | str) -> str:
     return " .. ".join(pieces) if pieces else '""'
 
 
+def lua_pattern(name: str) -> str:
+    """A Lua pattern matching exactly `name` (Lmod's admin file matches names by pattern,
+    so python/3.1 would also match python/3.10.4 unanchored and unescaped)."""
+    return "^" + re.sub(r"([\^$()%.\[\]*+\-?])", r"%\1", name) + "$"
+
+
 def tcl(value: Value | str) -> str:
     """One Tcl word for `value`: a double-quoted string, reading ::env where asked."""
     if isinstance(value, str):

@@ -12,7 +12,3 @@ end
 setenv("PYHERD_PIN_ANACONDA3_LATEST", pyherd_pin_anaconda3_latest)
 prepend_path("PATH", pyherd_pin_anaconda3_latest .. "/bin")
 if isFile(pyherd_pin_anaconda3_latest .. "/etc/profile.d/conda.sh") then source_sh("bash", pyherd_pin_anaconda3_latest .. "/etc/profile.d/conda.sh") end
-if mode() == "load" then
-    -- io.stderr keeps the text as written (LmodMessage reflows it to the terminal width).
-    io.stderr:write("anaconda3/latest is deprecated: Python 3 is now the `anaconda` module; anaconda3 gets no updates. Use: module load anaconda", "\n")
-end

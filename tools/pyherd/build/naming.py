@@ -37,6 +37,16 @@ class Named:
         return m.short_name(self.full_name)
 
     @property
+    def deprecated(self) -> str | None:
+        """The deprecation notice: the version's own, else the module's."""
+        return (self.version.deprecated if self.version else None) or self.module.deprecated
+
+    @property
+    def forbidden_from(self) -> str | None:
+        own = self.version.forbidden_from if self.version else None
+        return own or self.module.forbidden_from
+
+    @property
     def base(self) -> KeyPath:
         """The module's own key path: modules.<key>."""
         return self.origin[:2]

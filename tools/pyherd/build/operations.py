@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from pyherd import model as m
 from pyherd.build.kinds import KINDS
-from pyherd.build.naming import Names
+from pyherd.build.naming import Named, Names
 from pyherd.build.placing import Placed
 from pyherd.build.scope import Scope
 from pyherd.errors import suggest
@@ -78,10 +78,9 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
     if text:
         ops.append(m.Help(text))
     for holder in (module, version):
-        if holder and holder.deprecated:
-            ops.append(m.LoadMessage(f"{named.full_name} is deprecated: {holder.deprecated}"))
         if holder and holder.message:
             ops.append(m.LoadMessage(holder.message))
+    ops.extend(_deprecation(scope, named))
     if "source_sh" in scope.lacks:  # the hooks pyherd adds for convenience (conda's) go
         ops = [op for op in ops if not (isinstance(op, m.SourceScript) and op.optional)]
     ops = [m.PinLink(pin) for pin in m.pins(ops)] + ops  # resolved before any use
@@ -100,7 +99,24 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
         origin=named.origin,
         prefix=placed.prefix,
         ops=tuple(ops),
+        deprecated=named.deprecated,
+        forbidden_from=named.forbidden_from,
     )
+
+
+def _deprecation(scope: Scope, named: Named) -> list[m.Op]:
+    """A deprecated module's notice and end date, in the tool's own way of giving them."""
+    text, date = named.deprecated, named.forbidden_from
+    if date:
+        own = named.version is not None and named.version.forbidden_from is not None
+        where = (*(named.origin if own else named.base), "forbidden_from")
+        if not text:
+            scope.fail(where, "forbidden_from needs deprecated: the notice users get before")
+            return []
+        if "forbid" in scope.lacks:
+            scope.fail(where, scope.refusal("forbid"))
+            return []
+    return scope.tool.deprecation(named.full_name, text, date) if text else []
 
 
 def _family(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:

@@ -76,6 +76,7 @@ class _Rc:
     default_key: str = ""  # the module whose `default` picked it
     aliases: list[tuple[str, str]] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
+    forbidden: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
@@ -85,6 +86,12 @@ def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
         module = site.modules[key]
         for one in named:
             if one.short == one.full_name:
+                if scope.tool.forbids_in_rc and one.forbidden_from:
+                    scope.fail(
+                        (*one.base, "forbidden_from"),
+                        f"{scope.tool.title} forbids a module from its directory's rc file: "
+                        "give the module versions",
+                    )
                 continue
             rc = by_dir.setdefault(one.short, _Rc())
             if one.vstring and module.default == one.vstring:
@@ -98,6 +105,9 @@ def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
                     )
                 else:
                     rc.aliases.append((one.full_name, alias))
+            if scope.tool.forbids_in_rc and one.forbidden_from and one.deprecated:
+                notice = f"{one.full_name} is deprecated: {one.deprecated}"
+                rc.forbidden.append((one.full_name, one.forbidden_from, notice))
             if module.hidden or (version and version.hidden):
                 if "hidden" in scope.lacks:
                     scope.fail(one.origin, scope.refusal("hidden"))
@@ -109,9 +119,15 @@ def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
                 f"{module.default!r} is not one of the versions: {choices}",
             )
     return tuple(
-        m.ModuleRc(scope.scheme.path(short), rc.default, tuple(rc.aliases), tuple(rc.hidden))
+        m.ModuleRc(
+            scope.scheme.path(short),
+            rc.default,
+            tuple(rc.aliases),
+            tuple(rc.hidden),
+            tuple(rc.forbidden),
+        )
         for short, rc in sorted(by_dir.items())
-        if rc.default or rc.aliases or rc.hidden
+        if rc.default or rc.aliases or rc.hidden or rc.forbidden
     )
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from pyherd.layout import SiteLayout
-    from pyherd.model import ModuleRc, Op
+    from pyherd.model import ModuleRc, Op, SiteModel
     from pyherd.moduletools.runner import Ran, Runner
     from pyherd.site import Site
 
@@ -30,6 +30,7 @@ FEATURES = {
     "source_sh": "sourcing a script needs",
     "hidden": "hidden versions need",
     "shell_function": "a shell function needs",
+    "forbid": "a date from which loading fails needs",
 }
 
 
@@ -124,7 +125,7 @@ class ModuleTool:
             return f"pyherd writes modulefiles for {self.title} {self.oldest} and newer"
         return None
 
-    def config_files(self, site: Site) -> dict[str, str]:
+    def config_files(self, site: Site, model: SiteModel) -> dict[str, str]:
         """Files it needs beside the tree (under etc/<site>/): name -> template."""
         return {}
 
@@ -146,6 +147,17 @@ class ModuleTool:
     def value_problem(self, op: Op) -> str | None:
         """Why a value of `op` would not reach the user's shell as written."""
         return None
+
+    forbids_in_rc: ClassVar[bool] = False  # a forbidden_from date goes in the rc file
+
+    def deprecation(self, full_name: str, text: str, date: str | None) -> list[Op]:
+        """What a deprecated module's own file does; the rest is the tool's own files."""
+        from pyherd.model import Deprecation, Expiry
+
+        ops: list[Op] = [Deprecation(f"{full_name} is deprecated: {text}")]
+        if date and not self.forbids_in_rc:
+            ops.append(Expiry(date, f"{full_name} cannot be loaded from {date}: {text}"))
+        return ops
 
 
 def needs_release(feature: str, tool: ModuleTool, declared: str) -> str:

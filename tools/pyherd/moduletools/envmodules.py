@@ -47,7 +47,7 @@ class Tcl(Language):
         return {"tcl": tcl, "tcl_alias": tcl_alias}
 
     def rc_file(self, rc: ModuleRc) -> tuple[str, str]:
-        if rc.aliases or rc.hidden:
+        if rc.aliases or rc.hidden or rc.forbidden:
             return ".modulerc", "tcl/modulerc.tcl.j2"
         return ".version", "tcl/version.tcl.j2"
 
@@ -74,13 +74,15 @@ class EnvironmentModules(ModuleTool):
     name = "environment-modules"
     title = "Environment Modules"
     languages = ("tcl",)
-    features = frozenset({"family", "source_sh", "hidden", "shell_function"})
+    features = frozenset({"family", "source_sh", "hidden", "shell_function", "forbid"})
+    forbids_in_rc = True  # module-forbid --after, which also warns in the days before
     oldest = "4.0"
     # From the NEWS file of Environment Modules (Debian's 5.2.0 package ships it).
     since: ClassVar[dict[str, Since]] = {
         "shell_function": Since("4.2", "Modules 4.2.0 NEWS: introduce set-function"),
         "source_sh": Since("4.6", "Modules 4.6.0 NEWS: introduce the source-sh command"),
         "hidden": Since("4.6", "Modules 4.6.0 NEWS: add the module-hide command"),
+        "forbid": Since("4.6", "Modules 4.6.0 NEWS: add the module-forbid command"),
         "family": Since("5.1", "Modules 5.1.0 NEWS: add the family modulefile command"),
     }
     name_rules = (

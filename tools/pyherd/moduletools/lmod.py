@@ -19,16 +19,17 @@ from pyherd.errors import JobFailed
 from pyherd.moduletools.base import Language, ModuleTool, Rule, Since
 from pyherd.moduletools.runner import Ran, Runner
 from pyherd.schema import LINE, MapOf, Record, Str, sitekey
-from pyherd.syntax import lua
+from pyherd.syntax import lua, lua_pattern
 
 if TYPE_CHECKING:
     from pyherd.layout import SiteLayout
-    from pyherd.model import ModuleRc
+    from pyherd.model import ModuleRc, Op, SiteModel
     from pyherd.site import Site
 
 LMOD_DEFAULT = "/usr/share/lmod/lmod/libexec/lmod"
 LMODRC = "lmodrc.lua"  # beside the tree: LMOD_RC lists it for property tags
 PROFILE = "profile.d/lmod-rc.sh"  # appends the deployed lmodrc.lua to LMOD_RC
+ADMIN = "admin.list"  # deprecation notices (LMOD_ADMIN_FILE): Lmod's nag messages
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +59,7 @@ class Lua(Language):
     templates = "lmod"
 
     def filters(self) -> dict[str, Callable[..., str]]:
-        return {"lua": lua}
+        return {"lua": lua, "lua_pattern": lua_pattern}
 
     def rc_file(self, rc: ModuleRc) -> tuple[str, str]:
         return ".modulerc.lua", "lmod/modulerc.lua.j2"
@@ -68,7 +69,9 @@ class Lmod(ModuleTool):
     name = "lmod"
     title = "Lmod"
     languages = ("lua", "tcl")
-    features = frozenset({"properties", "family", "source_sh", "hidden", "shell_function"})
+    features = frozenset(
+        {"properties", "family", "source_sh", "hidden", "shell_function", "forbid"}
+    )
     oldest = "8.0"
     # From Lmod's README (its change log; Debian's lmod package ships it).
     since: ClassVar[dict[str, Since]] = {
@@ -77,16 +80,27 @@ class Lmod(ModuleTool):
     alias_rules = (Rule(r";\s*$", "Lmod drops a trailing ';' from aliases"),)
     loads_one_per_short_name = True
 
-    def config_files(self, site: Site) -> dict[str, str]:
+    def config_files(self, site: Site, model: SiteModel) -> dict[str, str]:
         cache = site.deploy is not None and site.deploy.lmod_cache_dir
         files = {LMODRC: "lmod/lmodrc.lua.j2"} if site.properties or cache else {}
-        if site.properties and site.deploy is not None and site.deploy.config_dir:
-            files[PROFILE] = "lmod/profile.sh.j2"  # where the deployed lmodrc.lua is known
+        if any(spec.deprecated for spec in model.modules):
+            files[ADMIN] = "lmod/admin.list.j2"
+        if (site.properties or ADMIN in files) and site.deploy and site.deploy.config_dir:
+            files[PROFILE] = "lmod/profile.sh.j2"  # where the deployed files are known
         return files
 
     def tool_env(self, layout: SiteLayout, out_root: Path) -> dict[str, str]:
-        lmodrc = out_root / layout.config(LMODRC)
-        return {"LMOD_RC": str(lmodrc.resolve())} if lmodrc.is_file() else {}
+        env = {}
+        for name, var in ((LMODRC, "LMOD_RC"), (ADMIN, "LMOD_ADMIN_FILE")):
+            path = out_root / layout.config(name)
+            if path.is_file():
+                env[var] = str(path.resolve())
+        return env
+
+    def deprecation(self, full_name: str, text: str, date: str | None) -> list[Op]:
+        """The notice is in the admin file (Lmod prints it once per command, after the
+        loads, and not under -q); the file itself only refuses to load after the date."""
+        return [op for op in super().deprecation(full_name, text, date) if op.kind == "expiry"]
 
     def runner(self, required: bool = True) -> Runner | None:
         command = os.environ.get("LMOD_CMD", LMOD_DEFAULT)
