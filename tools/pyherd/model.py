@@ -410,6 +410,8 @@ class SiteModel:
     rcs: tuple[ModuleRc, ...] = ()
     shared: tuple[SharedConflict, ...] = ()
     subdir: str = ""  # the naming scheme's modulepath directory under the tree root
+    # what the prefixes of `extensions: from_prefix` modules hold: (full name, packages)
+    installed: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def short(self, rc: ModuleRc) -> str:
         """The short name users type for an rc file's directory (without the scheme's dir)."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pyherd.build.stages import build_site
 from pyherd.conda.plan import TreePlan, plan_tree
 from pyherd.errors import ConfigError, Problem, suggest, unique
+from pyherd.installed import RECORD, Installed
+from pyherd.layout import SiteLayout
 from pyherd.model import SiteModel
 from pyherd.options import Paths
 from pyherd.site import Site
@@ -54,12 +56,19 @@ def load_sites(paths: Paths, names: list[str] | None) -> list[Loaded]:
             continue
         try:
             site = load_site(paths.sites, name)
-            loaded.append(Loaded(site, build_site(site), plan_trees(site)))
+            model = build_site(site, installed_here(paths, name))
+            loaded.append(Loaded(site, model, plan_trees(site)))
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(unique(problems))
     return loaded
+
+
+def installed_here(paths: Paths, site: str) -> Installed:
+    """Prefixes as this host has them, and the record the last render committed."""
+    rel = SiteLayout(site).config(RECORD)
+    return Installed(paths.out / rel, rel)
 
 
 def load_one(paths: Paths, name: str) -> Loaded:

@@ -26,6 +26,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pyherd.conda.plan import TreePlan
 from pyherd.errors import ConfigError, Problem
+from pyherd.installed import RECORD, record_text
 from pyherd.layout import SiteLayout
 from pyherd.model import SiteModel
 from pyherd.moduletools import LANGUAGES, language, tool
@@ -222,6 +223,8 @@ def render_site(
         )
     for rel, text in render_pip_confs(site, templates_dir).items():
         files[layout.config(rel)] = text
+    if model.installed:
+        files[layout.config(RECORD)] = record_text(site.name, dict(model.installed))
     configs = tool(site.module_tool).config_files(site, model)
     for name, template in configs.items():
         files[layout.config(name)] = env.get_template(template).render(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pyherd import names
 from pyherd.build.kinds import KINDS
@@ -24,6 +25,7 @@ from pyherd.schema import (
     LINE,
     TEXT,
     Bool,
+    Context,
     Date,
     ListOf,
     MapOf,
@@ -41,7 +43,20 @@ ENV_VALUE = Str()
 ENV_NAME = Str(grammar=names.ENV_VAR)
 PATH_VALUE = ListOf(ENV_VALUE, scalar_ok=True)
 MODULE_REF = Str(grammar=names.MODULE_NAME)
-EXTENSIONS = MapOf(ModuleVersion(), names.PACKAGE)
+FROM_PREFIX = "from_prefix"
+
+
+class Extensions(MapOf):
+    """A mapping of package to version, or `from_prefix`: what the prefix has installed."""
+
+    def check(self, value: Any, path: KeyPath, ctx: Context) -> Any:
+        return FROM_PREFIX if value == FROM_PREFIX else super().check(value, path, ctx)
+
+    def describe(self) -> str:
+        return f"{super().describe()}, or {FROM_PREFIX}"
+
+
+EXTENSIONS = Extensions(ModuleVersion(), names.PACKAGE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,8 +102,11 @@ class VersionDef:
     python: str | None = sitekey(
         ModuleVersion(pep440=True), "the Python version this version runs on"
     )
-    extensions: dict[str, str] = sitekey(
-        EXTENSIONS, "packages included, listed by module spider", factory=dict
+    extensions: dict[str, str] | str = sitekey(
+        EXTENSIONS,
+        "packages included, listed by module spider; from_prefix: those installed in the "
+        "prefix, read at render time",
+        factory=dict,
     )
     env: EnvBlock | None = sitekey(ENV, "environment operations added for this version")
     whatis: tuple[str, ...] | None = sitekey(
@@ -159,8 +177,8 @@ class ModuleDef:
         "kind conda-env: the key of the conda module whose tree holds the env",
     )
     env_name: str | None = sitekey(LINE, "kind conda-env: the env name (default: {version})")
-    extensions: dict[str, str] = sitekey(
-        EXTENSIONS, "packages included in every version", factory=dict
+    extensions: dict[str, str] | str = sitekey(
+        EXTENSIONS, "packages included in every version (or from_prefix)", factory=dict
     )
     env: EnvBlock | None = sitekey(ENV, "environment operations for every version")
     whatis: tuple[str, ...] = sitekey(ListOf(LINE, scalar_ok=True), "whatis lines", default=())

@@ -15,7 +15,7 @@ from pyherd.build.naming import Named, Names
 from pyherd.build.placing import Placed
 from pyherd.build.scope import Scope
 from pyherd.errors import suggest
-from pyherd.site import EnvBlock, Site
+from pyherd.site import FROM_PREFIX, EnvBlock, Site
 from pyherd.yamlload import KeyPath
 
 
@@ -69,9 +69,9 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
         if block:
             ops.extend(env_ops(scope, block, placed.context, (*where, "env")))
     _contradictions(scope, placed, ops)
-    extensions = {**module.extensions, **(version.extensions if version else {})}
+    extensions = _extensions(scope, placed)
     if extensions:
-        ops.append(m.Extensions(tuple(sorted(extensions.items(), key=lambda kv: kv[0].lower()))))
+        ops.append(m.Extensions(extensions))
     whatis = version.whatis if version and version.whatis is not None else module.whatis
     ops.extend(m.Whatis(line) for line in whatis)
     text = version.help if version and version.help is not None else module.help
@@ -102,6 +102,31 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
         deprecated=named.deprecated,
         forbidden_from=named.forbidden_from,
     )
+
+
+def _extensions(scope: Scope, placed: Placed) -> tuple[tuple[str, str], ...]:
+    """The packages spider lists: the site's, or what the prefix holds (from_prefix), with
+    the other level's explicit entries over them."""
+    named = placed.named
+    levels = [named.module.extensions, named.version.extensions if named.version else {}]
+    listed: dict[str, str] = {}
+    if FROM_PREFIX in levels:
+        own = named.version is not None and named.version.extensions == FROM_PREFIX
+        where = (*(named.origin if own else named.base), "extensions")
+        prefix = m.literal(placed.prefix) if placed.prefix is not None else None
+        if prefix is None:
+            scope.fail(where, "from_prefix needs a prefix that does not read the environment")
+            return ()
+        packages, problem = scope.installed.packages(named.full_name, prefix)
+        if problem:
+            scope.fail(where, problem)
+            return ()
+        listed.update(packages)
+        scope.recorded[named.full_name] = packages
+    for level in levels:
+        if isinstance(level, dict):
+            listed.update(level)
+    return tuple(sorted(listed.items(), key=lambda kv: kv[0].lower()))
 
 
 def _deprecation(scope: Scope, named: Named) -> list[m.Op]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pyherd import model as m
 from pyherd.build.schemes import SCHEMES, NamingScheme
 from pyherd.errors import Problem
+from pyherd.installed import Installed, Packages
 from pyherd.moduletools import Language, ModuleTool, language, refusal, tool
 from pyherd.moduletools.base import FEATURES, needs_release
 from pyherd.site import Site
@@ -24,10 +25,13 @@ class Scope:
     problems: list[Problem] = field(default_factory=list)
     vars: dict[str, m.Value] = field(default_factory=dict)  # the site's vars, expanded
     lacks: frozenset[str] = frozenset()  # the features (moduletools.base) its tool lacks
+    installed: Installed = field(default_factory=Installed)  # what prefixes hold
+    recorded: dict[str, Packages] = field(default_factory=dict)  # from_prefix reads, to commit
 
     @classmethod
-    def of(cls, site: Site) -> Scope:
+    def of(cls, site: Site, installed: Installed | None = None) -> Scope:
         scope = cls(site, tool(site.module_tool), language(site.syntax), SCHEMES[site.naming])
+        scope.installed = installed or Installed()
         declared = site.module_tool_version
         if declared and (problem := scope.tool.too_old(declared)):
             scope.fail(("module_tool_version",), problem)

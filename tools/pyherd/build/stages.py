@@ -10,12 +10,14 @@ from pyherd.build.placing import place_modules
 from pyherd.build.relations import conflicts, rc_files
 from pyherd.build.scope import Scope
 from pyherd.errors import ConfigError, unique
+from pyherd.installed import Installed
 from pyherd.site import Site
 
 
-def build_site(site: Site) -> m.SiteModel:
-    """The site's modules, rc files and shared files; ConfigError lists every problem."""
-    scope = Scope.of(site)
+def build_site(site: Site, installed: Installed | None = None) -> m.SiteModel:
+    """The site's modules, rc files and shared files; ConfigError lists every problem.
+    `installed` reads the prefixes of `extensions: from_prefix` modules."""
+    scope = Scope.of(site, installed)
     names = name_modules(scope)
     placed = place_modules(scope, names)
     relations = conflicts(scope, names)
@@ -27,4 +29,10 @@ def build_site(site: Site) -> m.SiteModel:
     check_clashes(scope, specs, rcs, relations.shared)
     if scope.problems:
         raise ConfigError(unique(scope.problems))
-    return m.SiteModel(modules=specs, rcs=rcs, shared=relations.shared, subdir=scope.scheme.subdir)
+    return m.SiteModel(
+        modules=specs,
+        rcs=rcs,
+        shared=relations.shared,
+        subdir=scope.scheme.subdir,
+        installed=tuple(scope.recorded.items()),
+    )
