@@ -26,6 +26,7 @@ EVERY_OP = (
     m.IncludeShared(".shared.tcl"),
     m.DependsOn("dep/1"),
     m.Property("type_", "tools"),
+    m.UseLevel(3, "Compiler/all/1"),
     m.PinLink(m.Pinned("ALL_PIN", ("/opt/tree/current",))),
     m.SetEnv("ALL_SET", ("v",)),
     m.UnsetEnv("ALL_UNSET"),
@@ -66,7 +67,8 @@ def test_a_module_with_every_operation_renders_each_one(lang):
     text = next(iter(render_site(site, m.SiteModel(modules=(spec,)), TEMPLATES).values()))
     for needle in ("fam", "other", "dep/1", "ALL_SET", "ALL_UNSET", "ALL_PRE", "ALL_PRE_DIR",
                    "ALL_APP", "allalias", "allfn", "all.sh", "numpy", "all of them", "help text",
-                   "a message", "all is deprecated", "all expired", "2030-01-01"):  # fmt: skip
+                   "a message", "Compiler/all/1", "all is deprecated", "all expired",
+                   "2030-01-01"):  # fmt: skip
         assert needle in text, (needle, text)
 
 

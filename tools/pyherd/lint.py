@@ -28,6 +28,7 @@ _TOOL_NAMES = {"LOADEDMODULES", "MODULEPATH", "MODULESHOME", "_", "SHLVL", "PWD"
 
 _PROBE = """
 snap() {{ env -0 > "$1.env"; alias -p > "$1.alias"; declare -F > "$1.func"; }}
+{first}
 snap {dir}/before
 module load {name} || {{ echo "LOAD FAILED" >&2; exit 10; }}
 snap {dir}/loaded
@@ -98,9 +99,7 @@ def lint_site(
         if missing:
             unchecked.append(Finding(spec.full_name, _unchecked(site, missing)))
             continue
-        findings.extend(
-            _load_unload(runner, spec.full_name, [modulepath, *reachable], env, workdir)
-        )
+        findings.extend(_load_unload(runner, spec, [modulepath, *reachable], env, workdir))
     return Linted(findings, unchecked)
 
 
@@ -158,12 +157,18 @@ def _unchecked(site: Site, missing: list[str]) -> str:
 
 
 def _load_unload(
-    runner: Runner, name: str, modulepath: list[Path], env: dict[str, str], workdir: Path
+    runner: Runner, spec: ModuleSpec, modulepath: list[Path], env: dict[str, str], workdir: Path
 ) -> list[Finding]:
+    """Load and unload one module; a hierarchy's compiler (and MPI) are loaded first."""
+    name = spec.full_name
     label = f"{name} ({runner.kind})"
     snap = workdir / name.replace("/", "_")
     snap.mkdir(parents=True, exist_ok=True)
-    script = _PROBE.format(dir=shlex.quote(str(snap)), name=shlex.quote(name))
+    first = " ".join(shlex.quote(n) for n in spec.after)
+    prelude = f'module load {first} || {{ echo "LOAD FAILED: {first}" >&2; exit 10; }}'
+    script = _PROBE.format(
+        dir=shlex.quote(str(snap)), name=shlex.quote(name), first=prelude if first else ""
+    )
     result = runner.run(script, modulepath, env)
     if result.returncode != 0:
         return [Finding(label, f"load/unload failed: {result.stderr.strip()[-800:]}")]

@@ -233,6 +233,16 @@ class DependsOn(Op):
 
 
 @dataclass(frozen=True)
+class UseLevel(Op):
+    """Put a level of the same tree on MODULEPATH (a compiler's Compiler/GCC/12.3.0):
+    found from the modulefile's own place, `depth` directories below the tree's root."""
+
+    kind: ClassVar[str] = "use_level"
+    depth: int
+    path: str  # relative to the tree's root
+
+
+@dataclass(frozen=True)
 class Conflict(Op):
     kind: ClassVar[str] = "conflict"
     modules: tuple[str, ...]
@@ -304,7 +314,7 @@ class Expiry(Op):
     text: str
 
 
-RELATIONS = (Family, Conflict, IncludeShared, DependsOn, Property)
+RELATIONS = (Family, Conflict, IncludeShared, DependsOn, Property, UseLevel)
 ENVIRONMENT = (
     PinLink,
     SetEnv,
@@ -363,6 +373,8 @@ class ModuleSpec:
     ops: tuple[Op, ...] = ()
     deprecated: str | None = None  # the notice, however the tool gives it
     forbidden_from: str | None = None  # YYYY-MM-DD
+    level: str = ""  # its hierarchy level (Compiler/GCC/12.3.0); "" for the scheme's own
+    after: tuple[str, ...] = ()  # loaded first to make its level visible (GCC, OpenMPI)
 
     @property
     def name(self) -> str:
@@ -387,6 +399,7 @@ class ModuleRc:
     aliases: tuple[tuple[str, str], ...] = ()  # (full name, alias version)
     hidden: tuple[str, ...] = ()
     forbidden: tuple[tuple[str, str, str], ...] = ()  # (full name, from date, notice)
+    level: str = ""  # the hierarchy level holding the directory ("" for the scheme's own)
 
     @property
     def default_version(self) -> str | None:
@@ -414,8 +427,9 @@ class SiteModel:
     installed: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def short(self, rc: ModuleRc) -> str:
-        """The short name users type for an rc file's directory (without the scheme's dir)."""
-        return rc.directory.removeprefix(f"{self.subdir}/") if self.subdir else rc.directory
+        """The short name users type for an rc file's directory (without its level's dir)."""
+        top = rc.level or self.subdir
+        return rc.directory.removeprefix(f"{top}/") if top else rc.directory
 
     @property
     def defaults(self) -> dict[str, str]:

@@ -121,6 +121,12 @@ class VersionDef:
     message: str | None = sitekey(TEXT, "message printed on load")
     tree: str | None = sitekey(Str(grammar=names.TREE), "conda tree name")
     env_name: str | None = sitekey(Str(grammar=names.ENV), "conda env name")
+    compiler: str | None = sitekey(
+        Str(grammar=names.EXTERNAL), "naming hierarchy: the compiler this version is built with"
+    )
+    mpi: str | None = sitekey(
+        Str(grammar=names.EXTERNAL), "naming hierarchy: the MPI this version is built with"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,6 +201,16 @@ class ModuleDef:
         "(Modules: module-forbid --after, which warns in the days before)",
     )
     hidden: bool = sitekey(Bool(), "hide from avail (still loadable)", default=False)
+    compiler: str | None = sitekey(
+        Str(grammar=names.EXTERNAL),
+        "naming hierarchy: the compiler (name/version, one of hierarchy.compilers) every "
+        "version is built with; the module lives in the Compiler level it opens",
+    )
+    mpi: str | None = sitekey(
+        Str(grammar=names.EXTERNAL),
+        "naming hierarchy: the MPI (name/version, one of hierarchy.mpis) every version is "
+        "built with; the module lives in the MPI level it opens",
+    )
     python_policy: ModulePolicy | None = sitekey(
         Record(ModulePolicy),
         "this module's own pip and user-site policy, over the site's, whatever its kind",
@@ -215,6 +231,23 @@ class PythonPolicy:
         "the module kinds it is set on (default: python; pip does not count a conda env "
         "as a virtualenv, so conda and conda-env modules get it only when listed here)",
         default=("python",),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class HierarchySettings:
+    """The levels of naming: hierarchy, as EasyBuild's HierarchicalMNS lays them out:
+    Core/, Compiler/<compiler>/<version>/ and MPI/<compiler>/<version>/<mpi>/<version>/."""
+
+    compilers: tuple[str, ...] = sitekey(
+        ListOf(Str(grammar=names.MODULE_KEY)),
+        "module keys whose versions open a Compiler level (GCC)",
+        default=(),
+    )
+    mpis: tuple[str, ...] = sitekey(
+        ListOf(Str(grammar=names.MODULE_KEY)),
+        "module keys whose versions open an MPI level (OpenMPI)",
+        default=(),
     )
 
 
@@ -319,6 +352,11 @@ class Site:
         Str(choices=SCHEMES.keys()),
         "naming scheme: " + "; ".join(scheme.summary for scheme in SCHEMES.values()),
         default="flat",
+    )
+    hierarchy: HierarchySettings = sitekey(
+        Record(HierarchySettings),
+        "naming hierarchy: the modules that open the Compiler and MPI levels",
+        factory=HierarchySettings,
     )
     vars: dict[str, str] = sitekey(
         MapOf(LINE), "names usable as {placeholders} in prefixes and values", factory=dict

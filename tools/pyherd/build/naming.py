@@ -7,7 +7,7 @@ load, mapped to the name a dependency on it should use.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from packaging.version import InvalidVersion, Version
@@ -16,6 +16,7 @@ from pyherd import model as m
 from pyherd.build.kinds import KINDS
 from pyherd.build.schemes import version_string
 from pyherd.build.scope import Scope
+from pyherd.errors import suggest
 from pyherd.names import MODULE_NAME
 from pyherd.site import ModuleDef, VersionDef
 from pyherd.yamlload import KeyPath
@@ -31,6 +32,8 @@ class Named:
     vstring: str  # the version users type: 3.8.6-GCCcore-10.2.0 ("" without versions)
     origin: KeyPath  # modules.<key>[.versions.<i>]
     context: Mapping[str, m.Value]  # the placeholders its values may use
+    level: str = ""  # naming hierarchy: Compiler/GCC/12.3.0 ("" for the scheme's own)
+    after: tuple[str, ...] = ()  # the compiler (and MPI) that make its level visible
 
     @property
     def short(self) -> str:
@@ -77,7 +80,6 @@ def name_modules(scope: Scope) -> Names:
         base_context["root"] = scope.expand(site.conda.root, scope.vars, ("conda", "root"))
     seen: dict[str, KeyPath] = {}
     named: list[Named] = []
-    by_key: dict[str, list[Named]] = {}
     for key, module in site.modules.items():
         path = ("modules", key)
         if problem := scope.scheme.problem(module):
@@ -100,8 +102,11 @@ def name_modules(scope: Scope) -> Names:
                 continue
             seen[one.full_name] = origin
             named.append(one)
-            by_key.setdefault(key, []).append(one)
     _check_externals(scope, seen)
+    named = _levels(scope, named)
+    by_key: dict[str, list[Named]] = {}
+    for one in named:
+        by_key.setdefault(one.module.key, []).append(one)
     owners: dict[str, set[str]] = {}
     leaves: dict[str, set[str]] = {}
     for one in named:
@@ -153,6 +158,71 @@ def _name(
                 scope.fail(origin, f"{name!r}: {rule.message}")
                 return None
     return Named(module, version, full_name, vstring, origin, MappingProxyType(context))
+
+
+def _levels(scope: Scope, named: list[Named]) -> list[Named]:
+    """Each module's hierarchy level, from the compiler or MPI it is built with."""
+    site = scope.site
+    declared = site.hierarchy
+    for part, keys in (("compilers", declared.compilers), ("mpis", declared.mpis)):
+        for i, key in enumerate(keys):
+            if key not in site.modules:
+                hint = suggest(key, site.modules)
+                scope.fail(("hierarchy", part, i), f"unknown module {key!r}{hint}")
+    by_name = {one.full_name: one for one in named}
+    out: list[Named] = []
+    for one in named:
+        compiler, cwhere = _built_with(one, "compiler")
+        mpi, mwhere = _built_with(one, "mpi")
+        if not (compiler or mpi):
+            if one.module.key in declared.mpis and scope.scheme.levels:
+                scope.fail(one.base, "an MPI of hierarchy.mpis needs the compiler it is built with")
+            out.append(one)
+            continue
+        where = cwhere if compiler else mwhere
+        if not scope.scheme.levels:
+            scope.fail(where, f"{where[-1]} needs naming: hierarchy")
+        elif compiler and mpi:
+            scope.fail(
+                where, "give compiler or mpi, not both: an MPI's level is under its compiler's"
+            )
+        elif one.module.key in declared.compilers:
+            scope.fail(where, "a compiler of hierarchy.compilers lives in Core")
+        elif compiler:
+            if _opener(scope, by_name, compiler, declared.compilers, where, "compilers"):
+                one = replace(one, level=f"Compiler/{compiler}", after=(compiler,))
+        elif (opener := _opener(scope, by_name, mpi, declared.mpis, where, "mpis")) is not None:
+            built = opener.version.compiler if opener.version else None
+            built = built or opener.module.compiler
+            if built:
+                one = replace(one, level=f"MPI/{built}/{mpi}", after=(built, mpi))
+        out.append(one)
+    return out
+
+
+def _built_with(one: Named, what: str) -> tuple[str | None, KeyPath]:
+    own = getattr(one.version, what) if one.version else None
+    if own:
+        return own, (*one.origin, what)
+    return getattr(one.module, what), (*one.base, what)
+
+
+def _opener(
+    scope: Scope,
+    by_name: Mapping[str, Named],
+    name: str,
+    keys: tuple[str, ...],
+    where: KeyPath,
+    part: str,
+) -> Named | None:
+    """The module that opens the level `name` names, if it is one of hierarchy.<part>."""
+    opener = by_name.get(name)
+    if opener is None or opener.module.key not in keys:
+        choices = [one.full_name for one in by_name.values() if one.module.key in keys]
+        hint = suggest(name, choices)
+        scope.fail(where, f"{name!r} is not a version of hierarchy.{part}{hint}")
+        return None
+    return opener
 
 
 def _check_externals(scope: Scope, seen: Mapping[str, KeyPath]) -> None:

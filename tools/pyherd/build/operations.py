@@ -55,8 +55,9 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
     module, version = named.module, named.version
     kind = KINDS[module.kind]
     ops: list[m.Op] = []
-    if module.family:
-        ops.extend(_family(scope, names, placed))
+    path = scope.scheme.path(named.full_name, named.level)
+    ops.extend(_family(scope, names, placed))
+    ops.extend(_opens(scope, named, path))
     ops.extend(conflicts)
     ops.extend(kind.relations(placed, scope))
     ops.extend(_requires(scope, names, placed))
@@ -95,12 +96,14 @@ def module_spec(scope: Scope, names: Names, placed: Placed, conflicts: list[m.Op
         full_name=named.full_name,
         kind=module.kind,
         version=named.vstring,
-        path=scope.scheme.path(named.full_name),
+        path=path,
         origin=named.origin,
         prefix=placed.prefix,
         ops=tuple(ops),
         deprecated=named.deprecated,
         forbidden_from=named.forbidden_from,
+        level=named.level,
+        after=named.after,
     )
 
 
@@ -145,17 +148,42 @@ def _deprecation(scope: Scope, named: Named) -> list[m.Op]:
 
 
 def _family(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:
-    """The module's family; where the release the site runs has none (Environment Modules
-    before 5.1), a conflict with the family's other modules, so one loads at a time."""
+    """The module's family (a hierarchy's compilers and MPIs are in `compiler` and `mpi`
+    unless they say otherwise); where the release the site runs has none (Environment
+    Modules before 5.1), a conflict with the family's other modules, so one loads at a time."""
     named = placed.named
-    family = named.module.family
+    family = _family_of(scope, named.module.key)
+    if not family:
+        return []
     if "family" not in scope.lacks:
-        return [m.Family(family)] if family else []
+        return [m.Family(family)]
     others: list[str] = []
-    for key, module in scope.site.modules.items():
-        if module.family == family and key != named.module.key:
+    for key in scope.site.modules:
+        if key != named.module.key and _family_of(scope, key) == family:
             others.extend(dict.fromkeys(one.short for one in names.by_key.get(key, ())))
     return [m.Conflict(tuple(dict.fromkeys(others)))] if others else []
+
+
+def _family_of(scope: Scope, key: str) -> str | None:
+    own = scope.site.modules[key].family
+    if own or not scope.scheme.levels:
+        return own
+    levels = scope.site.hierarchy
+    return "compiler" if key in levels.compilers else "mpi" if key in levels.mpis else None
+
+
+def _opens(scope: Scope, named: Named, path: str) -> list[m.Op]:
+    """The level a hierarchy's compiler or MPI puts on MODULEPATH: Compiler/GCC/12.3.0,
+    MPI/GCC/12.3.0/OpenMPI/4.1.5 (beside Core, found from the module's own file)."""
+    levels = scope.site.hierarchy
+    if not scope.scheme.levels:
+        return []
+    depth = path.count("/") + 1
+    if named.module.key in levels.compilers:
+        return [m.UseLevel(depth, f"Compiler/{named.full_name}")]
+    if named.module.key in levels.mpis and named.after:
+        return [m.UseLevel(depth, f"MPI/{named.after[0]}/{named.full_name}")]
+    return []
 
 
 def _requires(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:

@@ -45,7 +45,7 @@ def conflicts(scope: Scope, names: Names) -> Conflicts:
             listed = (*(one.full_name for one in members), *outside)
             shared.append(m.SharedConflict(file, listed))
             for one in members:
-                here = posixpath.dirname(scope.scheme.path(one.full_name))
+                here = posixpath.dirname(scope.scheme.path(one.full_name, one.level))
                 per_module.setdefault(one.full_name, []).append(
                     m.IncludeShared(posixpath.relpath(file, here))
                 )
@@ -81,7 +81,7 @@ class _Rc:
 
 def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
     site = scope.site
-    by_dir: dict[str, _Rc] = {}
+    by_dir: dict[tuple[str, str], _Rc] = {}  # (hierarchy level, short name) -> its rc
     for key, named in names.by_key.items():
         module = site.modules[key]
         for one in named:
@@ -93,7 +93,7 @@ def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
                         "give the module versions",
                     )
                 continue
-            rc = by_dir.setdefault(one.short, _Rc())
+            rc = by_dir.setdefault((one.level, one.short), _Rc())
             if one.vstring and module.default == one.vstring:
                 _set_default(scope, rc, one)
             version = one.version
@@ -120,13 +120,14 @@ def rc_files(scope: Scope, names: Names) -> tuple[m.ModuleRc, ...]:
             )
     return tuple(
         m.ModuleRc(
-            scope.scheme.path(short),
+            scope.scheme.path(short, level),
             rc.default,
             tuple(rc.aliases),
             tuple(rc.hidden),
             tuple(rc.forbidden),
+            level,
         )
-        for short, rc in sorted(by_dir.items())
+        for (level, short), rc in sorted(by_dir.items())
         if rc.default or rc.aliases or rc.hidden or rc.forbidden
     )
 

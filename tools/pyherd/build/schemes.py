@@ -36,6 +36,7 @@ class NamingScheme:
     summary = ""
     template = "{name}/{version}"  # the default full-name template
     subdir = ""  # under the tree root: the directory users put on MODULEPATH
+    levels = False  # whether modules live in Compiler and MPI levels (compiler:, mpi:)
 
     def full_name_template(self, module: ModuleDef) -> str:
         if module.module:
@@ -48,9 +49,11 @@ class NamingScheme:
         """What the scheme needs that this module lacks."""
         return None
 
-    def path(self, name: str) -> str:
-        """A module's (or a shared file's) path under the tree root, without extension."""
-        return posixpath.join(self.subdir, name) if self.subdir else name
+    def path(self, name: str, level: str = "") -> str:
+        """A module's (or a shared file's) path under the tree root, without extension;
+        `level` is its hierarchy level's directory (the scheme's own when empty)."""
+        top = level or self.subdir
+        return posixpath.join(top, name) if top else name
 
     def ops(self, placed: Placed) -> list[m.Op]:
         return []
@@ -82,9 +85,16 @@ class Categorized(NamingScheme):
 
 
 class Hierarchy(NamingScheme):
+    """EasyBuild's HierarchicalMNS: Core/, then a level per compiler and per MPI that the
+    compiler's or MPI's module puts on MODULEPATH."""
+
     name = "hierarchy"
-    summary = "hierarchy Core/name/version"
+    summary = (
+        "hierarchy Core/name/version, Compiler/<compiler>/<version>/..., "
+        "MPI/<compiler>/<version>/<mpi>/<version>/... (hierarchy.compilers, hierarchy.mpis)"
+    )
     subdir = "Core"
+    levels = True
 
 
 def _easybuild_name(name: str) -> str:
