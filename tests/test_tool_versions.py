@@ -54,6 +54,22 @@ def test_without_family_the_members_conflict_instead(tmp_path, modulecmd):
     assert result.stderr.split()[-1] == "anaconda/2024-01"
 
 
+def test_without_family_an_external_of_the_family_is_a_conflict_too(tmp_path, modulecmd):
+    text = TCL_FAMILY.format(version="4.5").replace(
+        "modules:", "externals:\n  lang/Python: {family: python}\nmodules:"
+    )
+    make_sites(tmp_path, s=text)
+    tree = render_sites(tmp_path, "s") / "s"
+    assert 'conflict "miniconda" "lang/Python"' in (tree / "anaconda/2024-01").read_text()
+    ext = tmp_path / "ext/lang/Python"
+    ext.mkdir(parents=True)
+    (ext / "3.8.6").write_text("#%Module1.0\nfamily python\n")
+    script = "module load lang/Python && module load anaconda; module -t list"
+    result = modulecmd.run(script, [tree, tmp_path / "ext"])
+    assert "Module cannot be loaded due to a conflict" in result.stderr
+    assert result.stderr.split()[-1] == "lang/Python/3.8.6"
+
+
 def test_from_5_1_the_family_line_is_written(tmp_path, modulecmd):
     make_sites(tmp_path, s=TCL_FAMILY.format(version="5.1"))
     tree = render_sites(tmp_path, "s") / "s"

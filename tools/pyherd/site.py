@@ -263,6 +263,11 @@ class ExternalDef:
     versions: tuple[str, ...] = sitekey(
         ListOf(ModuleVersion()), "the versions the site has (none listed: any version)", default=()
     )
+    family: str | None = sitekey(
+        Str(grammar=names.FAMILY),
+        "the family it declares: where the site's tool release has no family, pyherd's "
+        "modules of that family conflict with it instead",
+    )
     modulepath: str | None = sitekey(
         Str(grammar=names.ABSOLUTE_PATH, validator=_one_path_entry),
         "the MODULEPATH directory that holds it: lint loads against it where it exists",

@@ -161,6 +161,7 @@ def _family(scope: Scope, names: Names, placed: Placed) -> list[m.Op]:
     for key in scope.site.modules:
         if key != named.module.key and _family_of(scope, key) == family:
             others.extend(dict.fromkeys(one.short for one in names.by_key.get(key, ())))
+    others.extend(e.name for e in scope.site.externals.values() if e.family == family)
     return [m.Conflict(tuple(dict.fromkeys(others)))] if others else []
 
 
