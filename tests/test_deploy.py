@@ -597,3 +597,43 @@ def test_rollback_returns_to_the_kept_release_and_a_deploy_comes_forward(cluster
     assert sorted(cluster.files("127.0.0.2")) == ["python/3.11.5.lua"]
     bad = cluster.deploy("--rollback", "--verify")
     assert bad.returncode == 2 and "--rollback goes back one release" in bad.stderr
+
+
+def test_verify_hosts_checks_each_hosts_prefixes_over_ssh(cluster: Cluster):
+    """`pyherd verify --hosts`: the same checks as on this machine, on each host, over the
+    deploy connections; a prefix holding a quote and $(...) is only ever a quoted word."""
+    running = ".".join(map(str, sys.version_info[:3]))
+    cluster.write_site(versions=f'["{running}", "3.12.1"]')
+    site = cluster.project / "sites/t.yaml"
+    apps = f"{cluster.common}/apps"
+    site.write_text(
+        site.read_text().replace("/opt/python/", f"{apps}/python/")
+        + f'  odd:\n    versions: ["1"]\n    prefix: "{apps}/it\'s $(touch canary)/{{version}}"\n'
+    )
+    good = cluster.tree("127.0.0.2", f"apps/python/{running}/bin")
+    good.mkdir(parents=True)
+    (good / "python3").symlink_to(Path(sys.executable).resolve())
+    cluster.tree("127.0.0.2", "apps/it's $(touch canary)/1").mkdir(parents=True)
+    done = run_pyherd("verify", "--site", "t", "--hosts", cwd=cluster.project)  # all hosts
+    assert done.returncode == 1, done.stderr
+    table = {tuple(line.split()[:2]): line for line in done.stdout.splitlines()[1:]}
+    assert table[("127.0.0.2", f"python/{running}")].endswith(f"ok (python {running})")
+    assert table[("127.0.0.2", "python/3.12.1")].endswith("missing")
+    assert table[("127.0.0.2", "odd/1")].endswith("ok")
+    for host in ("127.0.0.3", "127.0.0.4"):
+        assert table[(host, f"python/{running}")].endswith("missing")
+        assert table[(host, "odd/1")].endswith("missing")
+    assert "7 of 9 prefixes are missing or do not run" in done.stderr
+    for host in cluster.hosts:
+        assert not (host.root / "canary").exists()
+    assert not (cluster.project / "canary").exists()
+
+
+def test_verify_hosts_names_a_host_it_cannot_reach(cluster: Cluster):
+    cluster.host("127.0.0.3").stop()
+    done = run_pyherd("verify", "--site", "t", "--group", "login", cwd=cluster.project)
+    assert done.returncode == 1
+    assert "hosts not checked: 127.0.0.3" in done.stderr
+    assert any(
+        line.startswith("127.0.0.3") and "not reached" in line for line in done.stdout.splitlines()
+    )
