@@ -46,6 +46,7 @@ class Named:
 
     @property
     def forbidden_from(self) -> str | None:
+        """The date loading fails from: the version's own, else the module's."""
         own = self.version.forbidden_from if self.version else None
         return own or self.module.forbidden_from
 
@@ -164,6 +165,8 @@ def _levels(scope: Scope, named: list[Named]) -> list[Named]:
     """Each module's hierarchy level, from the compiler or MPI it is built with."""
     site = scope.site
     declared = site.hierarchy
+    if (declared.compilers or declared.mpis) and not scope.scheme.levels:
+        scope.fail(("hierarchy",), "hierarchy needs naming: hierarchy")
     for part, keys in (("compilers", declared.compilers), ("mpis", declared.mpis)):
         for i, key in enumerate(keys):
             if key not in site.modules:
