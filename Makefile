@@ -39,12 +39,13 @@ test: $(STAMP) test-tools
 	$(BIN)/pyherd render --check
 
 ## bench: benchmarks (medians and ratios; not part of `make test`)
-bench: $(STAMP)
+bench: $(STAMP) $(LMOD_CMD)
 	$(BIN)/python bench/render_bench.py
 	$(BIN)/python bench/conda_bench.py
 	$(BIN)/python bench/autoupdate_bench.py
 	$(BIN)/python bench/wheels_bench.py
 	$(BIN)/python bench/deploy_bench.py
+	$(BIN)/python bench/lint_bench.py
 
 venv: $(STAMP)
 

@@ -39,3 +39,30 @@ def test_lint_reports_a_syntax_error(tmp_path):
     assert result.returncode == 1
     assert "check_module_tree_syntax" in result.stderr
     assert "lang/Python/3.8.6-GCCcore-10.2.0" in result.stderr
+
+
+def test_many_modules_per_tool_shell_find_each_seeded_finding_and_no_other(tmp_path):
+    """Lint batches modules into a few tool shells on every core: each module is still
+    judged alone (one seeded leak per 100 modules, found at exactly its module)."""
+    lines = ["module_tool: lmod", "modules:"]
+    lines += [
+        f"  m{k:03d}: {{versions: ['1.0', '2.0'], prefix: /opt/m{k:03d}}}" for k in range(120)
+    ]
+    sites = make_sites(tmp_path, big="\n".join(lines) + "\n")
+    seeded = ["m007/2.0", "m107/1.0", "m063/1.0"]
+    override_footer(
+        sites,
+        "big",
+        "{% if module.full_name in " + repr(seeded) + " %}\n"
+        'if mode() == "load" then setenv("SEEDED", "{{ module.full_name }}") end\n'
+        "{% endif %}\n",
+    )
+    render_sites(tmp_path, "big")
+    result = lint_tmp(tmp_path, "big")
+    assert result.returncode == 1
+    found = [line for line in result.stderr.splitlines() if line.startswith("big: ")]
+    assert found == [
+        f"big: {name} (lmod): unload left SEEDED changed: None -> {name!r}"
+        for name in sorted(seeded)
+    ]
+    assert "pyherd lint: 3 lint finding(s)" in result.stderr

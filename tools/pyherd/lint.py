@@ -8,9 +8,11 @@ cannot be judged by Lmod's load semantics).
 
 from __future__ import annotations
 
+import os
 import shlex
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from pyherd.layout import SiteLayout
 from pyherd.model import DependsOn, ModuleSpec, SiteModel
 from pyherd.moduletools import tool
 from pyherd.moduletools.runner import Runner
+from pyherd.progress import Progress
 from pyherd.project import Loaded, Paths, load_sites
 from pyherd.site import Site
 
@@ -26,15 +29,18 @@ from pyherd.site import Site
 _TOOL_VARS = ("__LMOD", "_ModuleTable", "LMOD_", "__MODULES_", "MODULES_", "_LMFILES_")
 _TOOL_NAMES = {"LOADEDMODULES", "MODULEPATH", "MODULESHOME", "_", "SHLVL", "PWD", "OLDPWD"}
 
-_PROBE = """
-snap() {{ env -0 > "$1.env"; alias -p > "$1.alias"; declare -F > "$1.func"; }}
+_SNAP = 'snap() { env -0 > "$1.env"; alias -p > "$1.alias"; declare -F > "$1.func"; }\n'
+# one module, in a subshell of the batch's shell: what it loads is gone when it ends
+_ONE = """(
 {first}
 snap {dir}/before
 module load {name} || {{ echo "LOAD FAILED" >&2; exit 10; }}
-snap {dir}/loaded
 module unload {name} || {{ echo "UNLOAD FAILED" >&2; exit 11; }}
 snap {dir}/after
+) 2> {dir}/stderr; echo $? > {dir}/status
 """
+BATCH = 40  # modules per tool shell at most; batches run on every core
+FAST_FROM = 100  # modules: from here the tool's fast path (a spider cache) pays for itself
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,53 @@ def lint_site(
     assert runner is not None
     reachable, away = _external_paths(site, external_paths)
     unchecked: list[Finding] = []
+    loadable: list[ModuleSpec] = []
     for spec in model.modules:
         missing = [name for name in externals_needed(model, site, spec) if name in away]
         if missing:
             unchecked.append(Finding(spec.full_name, _unchecked(site, missing)))
-            continue
-        findings.extend(_load_unload(runner, spec, [modulepath, *reachable], env, workdir))
+        else:
+            loadable.append(spec)
+    paths = [modulepath, *reachable]
+    if len(loadable) >= FAST_FROM:
+        env = {**env, **plugin.fast_loads(paths, env, workdir)}
+    findings.extend(load_unload_all(runner, loadable, paths, env, workdir, site.name))
     return Linted(findings, unchecked)
+
+
+def load_unload_all(
+    runner: Runner,
+    specs: list[ModuleSpec],
+    modulepath: list[Path],
+    env: dict[str, str],
+    workdir: Path,
+    label: str = "",
+) -> list[Finding]:
+    """Load and unload every module, many per tool shell and a shell per core, with
+    progress at a terminal; the findings in the modules' order."""
+    if not specs:
+        return []
+    workers = max(1, min(os.cpu_count() or 1, len(specs)))
+    size = max(1, min(BATCH, -(-len(specs) // (workers * 2))))
+    batches = [list(range(i, min(i + size, len(specs)))) for i in range(0, len(specs), size)]
+    progress = Progress()
+    done = 0
+
+    def run_batch(batch: list[int]) -> None:
+        script = _SNAP + "".join(_one(specs[i], workdir / str(i)) for i in batch)
+        for i in batch:
+            (workdir / str(i)).mkdir(parents=True, exist_ok=True)
+        runner.run(script, modulepath, env, timeout=60 + 10 * len(batch))
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lint") as pool:
+        for batch, _ in zip(batches, pool.map(run_batch, batches), strict=True):
+            done += len(batch)
+            progress.step(f"lint {label}: {done}/{len(specs)} modules loaded and unloaded")
+    return [
+        finding
+        for i, spec in enumerate(specs)
+        for finding in _judge(f"{spec.full_name} ({runner.kind})", workdir / str(i))
+    ]
 
 
 def _external_paths(site: Site, given: tuple[Path, ...]) -> tuple[list[Path], set[str]]:
@@ -156,24 +202,25 @@ def _unchecked(site: Site, missing: list[str]) -> str:
     return f"not loaded: it needs {where}; give that tree with --modulepath DIR"
 
 
-def _load_unload(
-    runner: Runner, spec: ModuleSpec, modulepath: list[Path], env: dict[str, str], workdir: Path
-) -> list[Finding]:
-    """Load and unload one module; a hierarchy's compiler (and MPI) are loaded first."""
-    name = spec.full_name
-    label = f"{name} ({runner.kind})"
-    snap = workdir / name.replace("/", "_")
-    snap.mkdir(parents=True, exist_ok=True)
+def _one(spec: ModuleSpec, snap: Path) -> str:
+    """One module's load and unload; a hierarchy's compiler (and MPI) are loaded first."""
     first = " ".join(shlex.quote(n) for n in spec.after)
     prelude = f'module load {first} || {{ echo "LOAD FAILED: {first}" >&2; exit 10; }}'
-    script = _PROBE.format(
-        dir=shlex.quote(str(snap)), name=shlex.quote(name), first=prelude if first else ""
+    return _ONE.format(
+        dir=shlex.quote(str(snap)), name=shlex.quote(spec.full_name), first=prelude if first else ""
     )
-    result = runner.run(script, modulepath, env)
-    if result.returncode != 0:
-        return [Finding(label, f"load/unload failed: {result.stderr.strip()[-800:]}")]
-    if "error" in result.stderr.lower():
-        return [Finding(label, f"the tool reported an error: {result.stderr.strip()[-800:]}")]
+
+
+def _judge(label: str, snap: Path) -> list[Finding]:
+    """What one module's snapshots say: a failed load or unload, an error the tool
+    reported, or what its unload left behind."""
+    status = snap / "status"
+    stderr = (snap / "stderr").read_text(errors="replace") if (snap / "stderr").is_file() else ""
+    code = status.read_text().strip() if status.is_file() else "no answer"
+    if code != "0":
+        return [Finding(label, f"load/unload failed: {stderr.strip()[-800:]}")]
+    if "error" in stderr.lower():
+        return [Finding(label, f"the tool reported an error: {stderr.strip()[-800:]}")]
     findings = []
     before, after = _env(snap / "before.env"), _env(snap / "after.env")
     for key in sorted(set(before) | set(after)):

@@ -133,6 +133,13 @@ class ModuleTool:
         """Variables the tool needs to read this site's rendered tree (lint, tests)."""
         return {}
 
+    def fast_loads(
+        self, modulepath: list[Path], env: dict[str, str], workdir: Path
+    ) -> dict[str, str]:
+        """Variables that make many loads from these trees cheaper (lint of a large site);
+        what it needs is kept in `workdir`. None by default."""
+        return {}
+
     def runner(self, required: bool = True) -> Runner | None:
         """A bash with a working `module` for this tool; JobFailed (or None) when absent."""
         raise NotImplementedError

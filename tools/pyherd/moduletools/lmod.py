@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,39 @@ class Lmod(ModuleTool):
         """The notice is in the admin file (Lmod prints it once per command, after the
         loads, and not under -q); the file itself only refuses to load after the date."""
         return [op for op in super().deprecation(full_name, text, date) if op.kind == "expiry"]
+
+    def fast_loads(
+        self, modulepath: list[Path], env: dict[str, str], workdir: Path
+    ) -> dict[str, str]:
+        """A spider cache of the trees, written by Lmod's own spider once, that loads read
+        instead of walking every directory of the tree on each call (LMOD_CACHED_LOADS):
+        in a 1,000-module tree a load and unload took 86 ms walking, 65 ms cached. Nothing
+        when spider fails: the loads walk the tree as before."""
+        runner = self.runner(required=False)
+        if runner is None:
+            return {}
+        cache = workdir / "spider-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        spider = Path(runner.command).resolve().parent / "spider"
+        paths = ":".join(str(p) for p in modulepath)
+        with (cache / "spiderT.lua").open("wb") as out:
+            ran = subprocess.run(
+                [str(spider), "-o", "spiderT", paths], stdout=out, stderr=subprocess.DEVNULL,
+                env={"PATH": "/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8", **env},
+                timeout=300, check=False,
+            )  # fmt: skip
+        if ran.returncode != 0:
+            return {}
+        (cache / "timestamp").touch()
+        rc = workdir / "lint-cache-rc.lua"
+        entry = {"dir": str(cache), "timestamp": str(cache / "timestamp")}
+        rc.write_text(
+            "scDescriptT = { { "
+            + ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in entry.items())
+            + " } }\n"
+        )
+        rcs = [r for r in (env.get("LMOD_RC", ""), str(rc)) if r]
+        return {"LMOD_RC": ":".join(rcs), "LMOD_CACHED_LOADS": "yes"}
 
     def runner(self, required: bool = True) -> Runner | None:
         command = os.environ.get("LMOD_CMD", LMOD_DEFAULT)
