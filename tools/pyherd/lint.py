@@ -8,8 +8,10 @@ cannot be judged by Lmod's load semantics).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -136,7 +138,9 @@ def load_unload_all(
         script = _SNAP + "".join(_one(specs[i], workdir / str(i)) for i in batch)
         for i in batch:
             (workdir / str(i)).mkdir(parents=True, exist_ok=True)
-        runner.run(script, modulepath, env, timeout=60 + 10 * len(batch))
+        # a batch that does not finish in time: its modules with no status are findings
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            runner.run(script, modulepath, env, timeout=60 + 10 * len(batch))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lint") as pool:
         for batch, _ in zip(batches, pool.map(run_batch, batches), strict=True):
@@ -216,7 +220,9 @@ def _judge(label: str, snap: Path) -> list[Finding]:
     reported, or what its unload left behind."""
     status = snap / "status"
     stderr = (snap / "stderr").read_text(errors="replace") if (snap / "stderr").is_file() else ""
-    code = status.read_text().strip() if status.is_file() else "no answer"
+    code = status.read_text().strip() if status.is_file() else ""
+    if not code:
+        return [Finding(label, f"load/unload gave no answer in time: {stderr.strip()[-800:]}")]
     if code != "0":
         return [Finding(label, f"load/unload failed: {stderr.strip()[-800:]}")]
     if "error" in stderr.lower():
