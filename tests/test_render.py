@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import TEMPLATES, make_sites, override_footer, render_sites, run_pyherd
 
 RENDER = ["render", "--templates", str(TEMPLATES), "--out", "out"]
@@ -168,3 +170,37 @@ def test_site_template_override_extends_the_base_template(tmp_path, lmod):
     out = render_sites(tmp_path, "triton")
     result = lmod.run("module load anaconda && echo $TRITON_MODULE", [out / "triton"])
     assert result.stdout.strip() == "anaconda/2024-01"
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_render_killed_after_writing_publishes_nothing_and_the_next_finishes(tmp_path, first):
+    """Many files are written by several threads; killed before they are published, the
+    tree users see is the old one (or none), and the next render completes it."""
+    lines = ["module_tool: lmod", "modules:"]
+    one = "{versions: ['1.0'], prefix: /opt/m%03d, env: {set: {H: '{prefix}'}}}"
+    lines += [f"  m{k:03d}: " + one % k for k in range(100)]
+    sites = make_sites(tmp_path, big="\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    if not first:
+        render_sites(tmp_path)
+        (sites / "big.yaml").write_text((sites / "big.yaml").read_text().replace("/opt/", "/sw/"))
+    tree = out / "big"  # what users see
+
+    def seen(hidden: bool = False) -> dict[Path, bytes]:  # the tools skip hidden files
+        return {
+            p: p.read_bytes()
+            for p in tree.rglob("*")
+            if p.is_file() and (hidden or not p.name.startswith("."))
+        }
+
+    before = seen()
+    killed = run_pyherd(*RENDER, cwd=tmp_path, env={"PYHERD_KILL_AT": "render-written"})
+    assert killed.returncode == -9
+    assert seen() == before  # nothing published: the old files, byte for byte, or none
+    assert (out / "big").exists() != first  # a first render's tree is not there at all
+    again = run_pyherd(*RENDER, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert run_pyherd(*RENDER, "--check", cwd=tmp_path).returncode == 0
+    assert not [p for p in seen(hidden=True) if ".pyherd-" in p.name]  # swept
+    text = (out / "big/m042/1.0.lua").read_text()
+    assert ("/opt/m042" if first else "/sw/m042") in text
