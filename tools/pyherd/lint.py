@@ -4,6 +4,12 @@ Each site's tree is checked by its own module tool's plug-in: its syntax check, 
 a load and unload of every module by the tool itself (Lmod keeps one module per
 short name, so a tree laid out for Environment Modules, iceberg's apps/python/*,
 cannot be judged by Lmod's load semantics).
+
+Each module is loaded and unloaded in its own subshell of a tool shell that serves a
+batch of modules, with a shell per core; its snapshots before the load and after the
+unload are compared alone. A module that needs an external module pyherd does not
+render is loaded against the external's tree when it is here, else listed as not
+checked; a hierarchy's module is loaded after its compiler (and MPI).
 """
 
 from __future__ import annotations
