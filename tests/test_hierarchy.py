@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import lint_tmp, make_sites, override_footer, render_sites, run_pyherd
+from conftest import TEMPLATES, lint_tmp, make_sites, override_footer, render_sites, run_pyherd
+from pyherd.options import Paths
+from pyherd.project import load_one, rendered
+from pyherd.review import facts
 
 SITE = """\
 module_tool: {tool}
@@ -201,3 +204,16 @@ def test_lint_reports_what_a_level_module_leaves_behind(tmp_path):
         assert f"Python/{python} (lmod): unload left LEAKY changed: None -> '1'" in result.stderr
     assert "mpi4py/3.1.5 (lmod): unload left LEAKY" in result.stderr  # it loads Python
     assert "GCC/" not in result.stderr and "OpenMPI/" not in result.stderr
+
+
+def test_review_claims_only_what_loads_from_core(tmp_path, lmod):
+    """`pyherd review` states what `module load NAME` gives; from Core, Python is not there
+    until a compiler is loaded, and GCC's default is Lmod's highest version."""
+    core = tree(tmp_path) / "Core"
+    paths = Paths(sites=tmp_path / "sites", templates=TEMPLATES, out=tmp_path / "out")
+    item = load_one(paths, "h")
+    loads = facts(item, rendered(paths, item)).loads
+    assert loads == {"GCC": "GCC/13.2.0"}
+    got = lmod.run("module load GCC && module -t list; module load Python", [core])
+    assert got.stderr.split()[0] == "GCC/13.2.0"  # what the claim says
+    assert "Python/3.11.5" not in lmod.run("module load Python; module -t list", [core]).stderr

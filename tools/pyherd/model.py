@@ -433,8 +433,9 @@ class SiteModel:
 
     @property
     def defaults(self) -> dict[str, str]:
-        """Short name -> the full name `module load SHORT` gives."""
-        return {self.short(rc): rc.default for rc in self.rcs if rc.default}
+        """Short name -> the full name `module load SHORT` gives from the site's modulepath
+        (a hierarchy's Compiler and MPI levels are not on it until their module loads)."""
+        return {self.short(rc): rc.default for rc in self.rcs if rc.default and not rc.level}
 
     def find(self, wanted: str) -> ModuleSpec:
         """A module by full name, short name (its default) or site key; ConfigError if none."""

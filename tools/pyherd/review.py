@@ -115,7 +115,7 @@ def _loads(model: m.SiteModel, tool: str, hidden: frozenset[str]) -> dict[str, s
     """name -> the full name `module load name` gives: each short name, and each alias."""
     by_short: dict[str, list[str]] = {}
     for spec in model.modules:
-        if spec.name != spec.full_name:
+        if spec.name != spec.full_name and not spec.level:  # a hierarchy's levels: not from Core
             by_short.setdefault(spec.name, []).append(spec.full_name)
     defaults = model.defaults
     out: dict[str, str] = {}
@@ -128,6 +128,8 @@ def _loads(model: m.SiteModel, tool: str, hidden: frozenset[str]) -> dict[str, s
         else:
             out[short] = ""  # Environment Modules' own choice: not claimed
     for rc in model.rcs:
+        if rc.level:
+            continue
         short = model.short(rc)
         for full, alias in rc.aliases:
             out[f"{short}/{alias}"] = full
