@@ -59,6 +59,14 @@ def lua_pattern(name: str) -> str:
     return "^" + re.sub(r"([\^$()%.\[\]*+\-?])", r"%\1", name) + "$"
 
 
+def admin_line(text: str) -> str:
+    """A message line of Lmod's admin file, which is plain text: one line, no control
+    characters (a blank line would end the entry early; the site schema refuses both)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError(f"{text!r}: an admin file message is one printable line")
+    return text
+
+
 def tcl(value: Value | str) -> str:
     """One Tcl word for `value`: a double-quoted string, reading ::env where asked."""
     if isinstance(value, str):

@@ -20,7 +20,7 @@ from pyherd.errors import JobFailed
 from pyherd.moduletools.base import Language, ModuleTool, Rule, Since
 from pyherd.moduletools.runner import Ran, Runner
 from pyherd.schema import LINE, MapOf, Record, Str, sitekey
-from pyherd.syntax import lua, lua_pattern
+from pyherd.syntax import admin_line, lua, lua_pattern
 
 if TYPE_CHECKING:
     from pyherd.layout import SiteLayout
@@ -60,7 +60,7 @@ class Lua(Language):
     templates = "lmod"
 
     def filters(self) -> dict[str, Callable[..., str]]:
-        return {"lua": lua, "lua_pattern": lua_pattern}
+        return {"lua": lua, "lua_pattern": lua_pattern, "admin_line": admin_line}
 
     def rc_file(self, rc: ModuleRc) -> tuple[str, str]:
         return ".modulerc.lua", "lmod/modulerc.lua.j2"
