@@ -64,7 +64,12 @@ $(STAMP): pyproject.toml
 # The setuptools wheel that wheel-build tests install into build venvs offline.
 # OpenSSH's server: the deploy tests start private sshd processes on 127.0.0.2-4.
 # pkg-config finds a module's libraries through the PKG_CONFIG_PATH prefix_env sets.
-test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded /usr/sbin/sshd /usr/bin/pkg-config
+# Slurm (slurmctld, slurmd, munge): the --slurm tests start a one-node cluster as private processes.
+test-tools: $(LMOD_CMD) $(ENVMOD_DIR)/.unpacked /usr/bin/systemd-analyze $(BUILD_WHEELS)/.downloaded /usr/sbin/sshd /usr/bin/pkg-config /usr/sbin/slurmctld
+
+/usr/sbin/slurmctld:
+	$(APT) update -qq
+	$(APT) install -y -qq slurmctld slurmd slurm-client munge >/dev/null
 
 /usr/bin/pkg-config:
 	$(APT) update -qq

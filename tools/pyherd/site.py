@@ -36,6 +36,7 @@ from pyherd.schema import (
     from_position,
     sitekey,
 )
+from pyherd.slurm.settings import SlurmSettings
 from pyherd.wheelhouse.settings import WheelhouseSettings
 from pyherd.yamlload import KeyPath, Located, format_path
 
@@ -386,6 +387,10 @@ class Site:
     )
     deploy: DeploySettings | None = sitekey(
         Record(DeploySettings), "the hosts `pyherd deploy` copies the site to, over SSH"
+    )
+    slurm: SlurmSettings | None = sitekey(
+        Record(SlurmSettings),
+        "Slurm as the build engine: `pyherd install --slurm` runs tree builds as job arrays",
     )
     lmod: LmodSettings = sitekey(Record(LmodSettings), "Lmod settings", factory=LmodSettings)
     externals: dict[str, ExternalDef] = sitekey(

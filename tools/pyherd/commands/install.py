@@ -11,23 +11,74 @@ where it was; a half-built generation is removed now or by the next run.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pyherd import options
 from pyherd.conda.engine import session
+from pyherd.errors import ConfigError, JobFailed
 from pyherd.options import Paths
+from pyherd.table import aligned
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    options.tree(parser)
-    options.dry_run(parser, "solve and print what would be installed; write nothing")
+    parser.add_argument(
+        "tree", nargs="?", help="the tree's name under conda.trees (with --slurm: default all)"
+    )
+    options.site(parser, "the site whose tree it is")
+    options.dry_run(
+        parser, "solve and print what would be installed (with --slurm: the job scripts)"
+    )
     parser.add_argument(
         "--allow-world-writable",
         action="store_true",
         help="install even if the root or tree directory is world-writable",
     )
+    parser.add_argument(
+        "--slurm",
+        action="store_true",
+        help="build on the cluster instead: a job array per architecture (slurm.archs), then "
+        "a job that publishes what was built once every task is done; follow it with "
+        "`pyherd jobs`",
+    )
+    # what the job scripts run on the nodes: a task, and the publish job
+    parser.add_argument("--slurm-task", metavar="KEY", help=argparse.SUPPRESS)
+    parser.add_argument("--slurm-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--slurm-publish", type=Path, metavar="DIR", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
+    if args.slurm or args.slurm_task or args.slurm_publish:
+        return _slurm(args, paths)
+    if args.tree is None:
+        raise ConfigError("name the tree to install (or --slurm to submit every tree)")
+    return _here(args, paths)
+
+
+def _slurm(args: argparse.Namespace, paths: Paths) -> int:
+    from pyherd.project import load_one
+    from pyherd.slurm import install as cluster
+
+    item = load_one(paths, args.site)
+    if args.slurm_publish:
+        rows = cluster.publish(item, args.slurm_publish)
+        print(aligned(("tree", "job", "result", "log"), rows))
+        failed = [row for row in rows if not row[2].startswith("published")]
+        if failed:
+            raise JobFailed(f"{len(failed)} of {len(rows)} trees not published")
+        return 0
+    if args.slurm_task:
+        if args.tree is None or args.slurm_dir is None:
+            raise ConfigError("--slurm-task needs the tree and --slurm-dir")
+        item.tree(args.tree)  # a tree the site declares
+        return cluster.run_task(paths, item, args.tree, args.slurm_task, args.slurm_dir)
+    trees = [args.tree] if args.tree else [plan.tree for plan in item.trees]
+    for tree in trees:
+        item.tree(tree)
+    print("\n".join(cluster.submit(paths, item, trees, dry_run=args.dry_run)))
+    return 0
+
+
+def _here(args: argparse.Namespace, paths: Paths) -> int:
     # the worker loads py-rattler while this process imports the rest of pyherd and reads
     # the site: on an unchanged tree that is a fifth of the whole install
     with session():

@@ -146,7 +146,10 @@ def install(
     *,
     allow_world_writable: bool = False,
     progress: Progress | None = None,
+    publish: bool = True,
 ) -> Installed:
+    """Build, check and (unless `publish` is False: a Slurm task, whose publish job swaps)
+    make current the tree's next generation."""
     progress = progress or Progress()
     started = time.monotonic()
     check_root(plan, allow_world_writable)
@@ -157,7 +160,7 @@ def install(
         with TreeLock(tree.lock_file):
             cleaned = clean_incomplete(tree)
             previous = tree.current_id()
-            gid, record, collected = publish_new(plan, condarc, tree, progress)
+            gid, record, collected = publish_new(plan, condarc, tree, progress, publish=publish)
     except ConfigError:  # bad input (a spec the solver cannot read): leave nothing behind
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
@@ -171,6 +174,23 @@ def install(
         collected,
         cleaned,
     )
+
+
+def publish_staged(plan: TreePlan, gid: int) -> tuple[int | None, list[int]]:
+    """Make a ready generation a Slurm task built current (the publish job): the previous
+    current id, and what was collected. JobFailed when it is not ready, or is older than
+    what is current (a later install won)."""
+    tree = TreeDir(plan.layout)
+    with TreeLock(tree.lock_file):
+        found = next((gen for gen in tree.list() if gen.id == gid), None)
+        if found is None or found.status != "ready":
+            state = found.status if found else "gone"
+            raise JobFailed(f"tree {plan.tree}: generation {gid} is {state}, not ready")
+        previous = tree.current_id()
+        if previous is not None and previous > gid:
+            raise JobFailed(f"tree {plan.tree}: generation {previous} is current, newer than {gid}")
+        tree.swap(gid)
+        return previous, collect(tree, plan.keep, plan.min_age_days)
 
 
 def _first_missing(path: Path) -> Path | None:
@@ -187,6 +207,8 @@ def publish_new(
     tree: TreeDir,
     progress: Progress,
     extra: dict[str, dict[str, Any]] | None = None,
+    *,
+    publish: bool = True,
 ) -> tuple[int, dict[str, Any], list[int]]:
     """Build, check and publish the next generation (lock held); its id, record, collected.
 
@@ -223,6 +245,9 @@ def publish_new(
         generations.write_record(prefix, record)
     except OSError as exc:  # a full disk, a lost mount: the generation is not published
         raise JobFailed(f"tree {plan.tree}: generation {gid} not published: {exc}") from exc
+    if not publish:  # ready beside current: a publish job makes it current
+        progress.step(f"{plan.tree}: generation {gid} is ready, not yet current")
+        return gid, record, []
     checkpoint("before-swap")
     tree.swap(gid)
     checkpoint("swapped")

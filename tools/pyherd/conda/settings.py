@@ -116,6 +116,11 @@ class TreeDef:
     installer: InstallerDef | None = sitekey(
         Record(InstallerDef), "method installer: the vendor's installer, run with -b -p PREFIX"
     )
+    arch: str | None = sitekey(
+        Str(grammar=names.ARCH),
+        "the architecture whose nodes build it under `pyherd install --slurm` (slurm.archs "
+        "names their partition and constraint)",
+    )
 
 
 def _schedule_problem(text: str) -> str | None:

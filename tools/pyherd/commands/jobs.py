@@ -1,0 +1,67 @@
+"""Show what `pyherd install --slurm` submitted: each task's state, and its log.
+
+A task's state comes from the file it writes itself (running, built, failed), since
+many sites run Slurm without accounting; while it is still queued, from squeue; once
+the publish job ran, from what it published. A failure names its log. Writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pyherd import options
+from pyherd.errors import printable
+from pyherd.project import Paths, load_one
+from pyherd.slurm import jobs
+from pyherd.slurm.install import settings
+from pyherd.table import aligned
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    options.site(parser, "the site whose submissions to show")
+    parser.add_argument(
+        "--all", action="store_true", help="every submission (default: the latest one)"
+    )
+
+
+def run(args: argparse.Namespace, paths: Paths) -> int:
+    item = load_one(paths, args.site)
+    slurm = settings(item)
+    found = jobs.submissions(slurm.state_dir, item.site.name)
+    if not found:
+        print(f"{item.site.name}: nothing submitted (slurm.state_dir {slurm.state_dir})")
+        return 0
+    rows: list[tuple[str, ...]] = []
+    for submission in found if args.all else found[-1:]:
+        rows.extend(_rows(submission))
+    print(aligned(("submission", "tree", "job", "state", "log"), rows))
+    return 0
+
+
+def _rows(submission) -> list[tuple[str, ...]]:
+    tasks, arrays, publish = jobs.read_tasks(submission)
+    published = (jobs.read_json(submission / jobs.PUBLISHED) or {}).get("trees", {})
+    queue = jobs.queued([*arrays.values(), *([publish] if publish else [])])
+    rows = []
+    for task in tasks:
+        job = arrays.get(task.group, "")
+        name = f"{job}_{task.index}" if job else "-"
+        log = str(submission / "logs" / f"{task.key}.log")
+        done = published.get(task.tree) if isinstance(published, dict) else None
+        state = jobs.task_state(submission, task.key)
+        if isinstance(done, dict) and isinstance(done.get("result"), str):
+            shown = done["result"]
+        elif state is not None:
+            shown = state["state"]
+            if state["state"] == "failed":
+                shown += f": {state.get('reason', '')}"
+            elif state["state"] == "built":
+                shown += f": generation {state.get('generation')}, waiting for the publish job"
+        else:
+            shown = queue.get(name) or queue.get(job) or "not run (cancelled or lost)"
+        rows.append((submission.name, task.tree, name, printable(str(shown)), log))
+    if publish:
+        state = "done" if published else queue.get(publish, "not run (cancelled or lost)")
+        rows.append((submission.name, "(publish)", publish, state,
+                     str(submission / "logs" / "publish.log")))  # fmt: skip
+    return rows

@@ -1,0 +1,1 @@
+"""Slurm as the build engine: job arrays that build, a dependent job that publishes."""
