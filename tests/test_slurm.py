@@ -213,3 +213,16 @@ def test_without_slurm_keys_the_slurm_commands_say_what_is_missing(tmp_path, cha
             done.stderr.splitlines()[0]
             == "sites/s.yaml: slurm: missing: name at least its state_dir"
         )
+
+
+def test_a_constraint_no_node_offers_is_refused_and_nothing_stays_queued(
+    tmp_path, cluster, channel
+):
+    setup(tmp_path, channel, arch="no-such-feature")
+    done = pyherd(tmp_path, cluster, "install", "--slurm")
+    assert done.returncode == 1
+    assert "sbatch install-x86-64-v3.sh:" in done.stderr  # Slurm's own words follow
+    queue = subprocess.run(["squeue", "-h", "-o", "%i %T"], capture_output=True, text=True,
+                           env=cluster.env).stdout  # fmt: skip
+    assert queue.strip() == ""  # the array already submitted was cancelled
+    assert current(tmp_path, "plain") is None  # and no publish job was left to run
