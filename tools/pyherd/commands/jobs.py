@@ -8,6 +8,7 @@ the publish job ran, from what it published. A failure names its log. Writes not
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pyherd import options
 from pyherd.errors import printable
@@ -38,10 +39,10 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _rows(submission) -> list[tuple[str, ...]]:
+def _rows(submission: Path) -> list[tuple[str, ...]]:
     tasks, arrays, publish = jobs.read_tasks(submission)
     published = (jobs.read_json(submission / jobs.PUBLISHED) or {}).get("trees", {})
-    queue = jobs.queued([*arrays.values(), *([publish] if publish else [])])
+    queue = jobs.submission_queue(arrays, publish)
     rows = []
     for task in tasks:
         job = arrays.get(task.group, "")
@@ -58,7 +59,7 @@ def _rows(submission) -> list[tuple[str, ...]]:
             elif state["state"] == "built":
                 shown += f": generation {state.get('generation')}, waiting for the publish job"
         else:
-            shown = queue.get(name) or queue.get(job) or "not run (cancelled or lost)"
+            shown = jobs.task_queued(queue, arrays, task) or "not run (cancelled or lost)"
         rows.append((submission.name, task.tree, name, printable(str(shown)), log))
     if publish:
         state = "done" if published else queue.get(publish, "not run (cancelled or lost)")

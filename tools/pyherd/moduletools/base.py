@@ -110,6 +110,7 @@ class ModuleTool:
     alias_rules: ClassVar[tuple[Rule, ...]] = ()
     name_rules: ClassVar[tuple[Rule, ...]] = ()  # module names its users could not type
     loads_one_per_short_name: ClassVar[bool] = False  # python/3.11 swaps out python/3.10
+    forbids_in_rc: ClassVar[bool] = False  # a forbidden_from date goes in the rc file
     oldest: ClassVar[str] = "0"  # the oldest release pyherd writes for
     since: ClassVar[dict[str, Since]] = {}  # features that arrived after `oldest`
 
@@ -154,8 +155,6 @@ class ModuleTool:
     def value_problem(self, op: Op) -> str | None:
         """Why a value of `op` would not reach the user's shell as written."""
         return None
-
-    forbids_in_rc: ClassVar[bool] = False  # a forbidden_from date goes in the rc file
 
     def deprecation(self, full_name: str, text: str, date: str | None) -> list[Op]:
         """What a deprecated module's own file does; the rest is the tool's own files."""

@@ -53,12 +53,12 @@ def in_flight(slurm: SlurmSettings, site: str) -> dict[str, str]:
         if (submission / PUBLISHED).is_file():
             continue
         tasks, arrays, publish = jobs.read_tasks(submission)
-        states = jobs.queued([*arrays.values(), *([publish] if publish else [])])
-        publishing = bool(publish) and publish in states
+        queue = jobs.submission_queue(arrays, publish)
+        publishing = bool(publish) and publish in queue
         for task in tasks:
             state = jobs.task_state(submission, task.key)
             job = arrays.get(task.group, "")
-            queued = states.get(f"{job}_{task.index}") or (states.get(job) if job else None)
+            queued = jobs.task_queued(queue, arrays, task)
             if state and state["state"] == "running" and queued:
                 busy[task.tree] = f"running (job {job}_{task.index})"
             elif state and state["state"] == "built" and publishing:
@@ -134,7 +134,7 @@ def submit(paths: Paths, item: Loaded, trees: list[str], *, dry_run: bool) -> li
             record["arrays"][group] = job
             jobs.write_json(where / SUBMISSION, record)
         after = "afterany:" + ":".join(submitted)
-        record["publish"] = jobs.sbatch(where / "publish.sh", None, f"--dependency={after}")
+        record["publish"] = jobs.sbatch(where / "publish.sh", f"--dependency={after}")
         jobs.write_json(where / SUBMISSION, record)
     except JobFailed:
         jobs.scancel(submitted)  # nothing half-submitted stays queued

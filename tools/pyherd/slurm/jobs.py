@@ -121,14 +121,14 @@ def submissions(state_dir: str, site: str) -> list[Path]:
                   and (p / SUBMISSION).is_file())  # fmt: skip
 
 
-def sbatch(script: Path, env: dict[str, str] | None = None, *extra: str) -> str:
+def sbatch(script: Path, *extra: str) -> str:
     """Submit `script`; its job id. JobFailed with sbatch's own words."""
     command = shutil.which("sbatch")
     if command is None:
         raise JobFailed("sbatch not found: --slurm needs Slurm's client commands on PATH")
     ran = subprocess.run(
         [command, "--parsable", *extra, str(script)],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     job = ran.stdout.strip().split(";")[0]
     if ran.returncode != 0 or not JOB_ID.fullmatch(job):
@@ -157,3 +157,14 @@ def queued(jobs: list[str]) -> dict[str, str]:
         if len(parts) == 2:
             out[parts[0]] = parts[1].lower()
     return out
+
+
+def submission_queue(arrays: dict[str, str], publish: str) -> dict[str, str]:
+    """squeue's state of a submission's arrays, their tasks and its publish job."""
+    return queued([*arrays.values(), *([publish] if publish else [])])
+
+
+def task_queued(queue: dict[str, str], arrays: dict[str, str], task: Task) -> str | None:
+    """The task's state in squeue (a pending array may be listed whole), or None."""
+    job = arrays.get(task.group, "")
+    return (queue.get(f"{job}_{task.index}") or queue.get(job)) if job else None
