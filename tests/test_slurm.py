@@ -226,3 +226,29 @@ def test_a_constraint_no_node_offers_is_refused_and_nothing_stays_queued(
                            env=cluster.env).stdout  # fmt: skip
     assert queue.strip() == ""  # the array already submitted was cancelled
     assert current(tmp_path, "plain") is None  # and no publish job was left to run
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("partition: build", "partition: 'build $(touch x)'", "slurm.partition"),
+        (
+            "{constraint: x86-64-v3}",
+            '{constraint: "v3\\n#SBATCH --uid=0"}',
+            "slurm.archs.x86-64-v3.constraint",
+        ),
+        ("      arch: x86-64-v3", "      arch: ../x86-64-v3", "conda.trees.tuned.arch"),
+        ("    x86-64-v3: {", "    'x86 64': {", "slurm.archs"),
+    ],
+)
+def test_hostile_placements_are_refused_before_anything_is_written(
+    tmp_path, channel, old, new, where
+):
+    (tmp_path / "sites").mkdir()
+    text = site(tmp_path, channel)
+    assert old in text
+    (tmp_path / "sites/s.yaml").write_text(text.replace(old, new))
+    done = run_pyherd("install", "--slurm", "--site", "s", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f": {where}" in done.stderr.splitlines()[0]
+    assert not (tmp_path / "jobs").exists() and not (tmp_path / "root").exists()
