@@ -37,6 +37,19 @@ def modulecmd() -> Runner:
     return tool
 
 
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    """A one-node Slurm cluster (tests/slurmcluster.py), shared by the Slurm tests."""
+    from slurmcluster import SlurmCluster
+
+    c = SlurmCluster(tmp_path_factory.mktemp("slurm"))
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+
+
 def lmod_env(site: str, root: Path = MODULEFILES) -> dict[str, str]:
     """What the site's profile.d snippet gives Lmod: its rc file and its admin file."""
     env = {}

@@ -17,22 +17,12 @@ import pytest
 
 from condachannel import Channel
 from conftest import TEMPLATES, run_pyherd
-from slurmcluster import SlurmCluster
+from slurmcluster import SlurmCluster  # the `cluster` fixture is in conftest
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("slurmctld"),
     reason="the test cluster needs root and Debian's slurmctld, slurmd and munge",
 )
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    c = SlurmCluster(tmp_path_factory.mktemp("slurm"))
-    try:
-        c.start()
-        yield c
-    finally:
-        c.stop()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ COMMANDS = {
     "show": "print the resolved model of one module",
     "schema": "describe every key of a site file",
     "install": "install a conda tree as a new generation and make it current",
-    "jobs": "what `pyherd install --slurm` submitted: each task's state and log",
+    "jobs": "what `--slurm` builds submitted (install, wheels build): each task's state and log",
     "generations": "list a conda tree's generations and which one is current",
     "rollback": "make an earlier generation of a conda tree current again",
     "gc": "remove old generations of a conda tree (never the current one)",

@@ -67,10 +67,9 @@ def _slurm(args: argparse.Namespace, paths: Paths) -> int:
             raise JobFailed(f"{len(failed)} of {len(rows)} trees not published")
         return 0
     if args.slurm_task:
-        if args.tree is None or args.slurm_dir is None:
-            raise ConfigError("--slurm-task needs the tree and --slurm-dir")
-        item.tree(args.tree)  # a tree the site declares
-        return cluster.run_task(paths, item, args.tree, args.slurm_task, args.slurm_dir)
+        if args.slurm_dir is None:
+            raise ConfigError("--slurm-task needs --slurm-dir")
+        return cluster.run_task(paths, item, args.slurm_task, args.slurm_dir)
     trees = [args.tree] if args.tree else [plan.tree for plan in item.trees]
     for tree in trees:
         item.tree(tree)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pyherd import options
-from pyherd.errors import JobFailed
+from pyherd.errors import ConfigError, JobFailed
 from pyherd.project import Loaded, Paths, load_one
 from pyherd.table import aligned
 from pyherd.wheelhouse.jobs import RESULTS, build_wheels, index_site
@@ -45,8 +46,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--arch", help="put compiled wheels in this arch's directory (default: build_arch)"
     )
     options.dry_run(
-        build, "resolve each requirement and say what would be built or skipped; write nothing"
+        build,
+        "resolve each requirement and say what would be built or skipped; write nothing "
+        "(with --slurm: also the job scripts)",
     )
+    build.add_argument(
+        "--slurm",
+        action="store_true",
+        help="build on the cluster instead: a job array task per (package, Python) the "
+        "wheelhouse lacks, on the build arch's partition and constraint (slurm.archs), then "
+        "a job that publishes and indexes what was built once every task is done; follow "
+        "it with `pyherd jobs`",
+    )
+    # what the job scripts run on the nodes: a task, and the publish job
+    build.add_argument("--slurm-task", metavar="KEY", help=argparse.SUPPRESS)
+    build.add_argument("--slurm-dir", type=Path, help=argparse.SUPPRESS)
+    build.add_argument("--slurm-publish", type=Path, metavar="DIR", help=argparse.SUPPRESS)
     options.project_args(build, again=True)  # accepted after the action too
     idx = actions.add_parser(
         "index",
@@ -73,7 +88,36 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def _slurm(args: argparse.Namespace, paths: Paths, item: Loaded) -> int:
+    from pyherd.slurm import wheels as cluster
+
+    if args.slurm_publish:
+        rows = cluster.publish(paths, item, args.slurm_publish)
+        print(aligned(("package", "python", "job", "result", "log"), rows))
+        wheels = [row for row in rows if row[0] != "(index)"]
+        failed = [row for row in rows if row[3].startswith("failed")]
+        if failed:
+            raise JobFailed(f"{len(failed)} of {len(wheels)} not published or indexed; "
+                            "see their logs")  # fmt: skip
+        return 0
+    if args.slurm_task:
+        if args.slurm_dir is None:
+            raise ConfigError("--slurm-task needs --slurm-dir")
+        return cluster.run_task(paths, item, args.slurm_task, args.slurm_dir)
+    lines, failed = cluster.submit(paths, item, args.arch, dry_run=args.dry_run)
+    print("\n".join(lines))
+    if failed:
+        raise JobFailed(
+            f"{failed} wheels cannot be built (no source); the others are submitted"
+            if not args.dry_run
+            else f"{failed} wheels cannot be built (no source)"
+        )
+    return 0
+
+
 def _build(args: argparse.Namespace, paths: Paths, item: Loaded) -> int:
+    if args.slurm or args.slurm_task or args.slurm_publish:
+        return _slurm(args, paths, item)
     plan, outcomes = build_wheels(paths, item, jobs=args.jobs, arch=args.arch, dry_run=args.dry_run)
     rows = [
         (o.project, o.version or "-", o.python, o.result, o.detail, f"{o.seconds:.1f}")

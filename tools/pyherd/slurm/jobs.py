@@ -2,10 +2,10 @@
 state each task writes (many sites run without Slurm accounting, so the files are the
 record; squeue only says what is still queued or running).
 
-A submission is a directory under <slurm.state_dir>/<site>/: submission.json (the tasks
-and their job ids), the scripts, tasks/<tree>.json (each task's state, written by the
-task itself), logs/ (Slurm's output of each task), and published.json once the publish
-job ran. Every name in it comes from the site's grammars; nothing read back from it is
+A submission is a directory under <slurm.state_dir>/<site>/: submission.json (its kind,
+the tasks and their job ids), the scripts, tasks/<key>.json (each task's state, written
+by the task itself), logs/ (Slurm's output of each task), and published.json once the
+publish job ran. Every name in it comes from the site's grammars; nothing read back from it is
 trusted beyond its grammar.
 """
 
@@ -17,13 +17,13 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pyherd.errors import JobFailed
 from pyherd.layout import under
-from pyherd.names import TREE
+from pyherd.names import TREE, WORD
 from pyherd.writer import atomic_write
 
 SUBMISSION = "submission.json"
@@ -31,14 +31,16 @@ PUBLISHED = "published.json"
 JOB_ID = re.compile(r"[0-9]+")
 TASK_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*-[0-9]+")
 STATES = ("running", "built", "failed", "published")
+_TASK_FIELDS = ("group", "index", "name", "arch")
 
 
 @dataclass(frozen=True)
 class Task:
     group: str  # the array it is in: one per arch ("default" for none)
     index: int  # in its array
-    tree: str
+    name: str  # what it builds: a tree, or a wheel's project-python (numpy-3.11)
     arch: str | None
+    detail: dict[str, str] | None = field(default=None, compare=False, hash=False)
 
     @property
     def key(self) -> str:
@@ -89,6 +91,12 @@ def set_task_state(submission: Path, key: str, **state: Any) -> None:
     write_json(submission / "tasks" / f"{key}.json", state)
 
 
+def kind(submission: Path) -> str:
+    """What the submission builds: install (conda trees) or wheels."""
+    found = (read_json(submission / SUBMISSION) or {}).get("kind")
+    return found if found in ("install", "wheels") else "install"
+
+
 def read_tasks(submission: Path) -> tuple[list[Task], dict[str, str], str]:
     """The tasks a submission holds, each array's job id, and the publish job's id;
     entries that do not match their grammars are left out."""
@@ -97,12 +105,14 @@ def read_tasks(submission: Path) -> tuple[list[Task], dict[str, str], str]:
     for item in data.get("tasks", []):
         if not isinstance(item, dict):
             continue
-        group, index, tree = item.get("group"), item.get("index"), item.get("tree")
+        group, index, name = item.get("group"), item.get("index"), item.get("name")
         arch = item.get("arch")
-        if (isinstance(group, str) and isinstance(index, int) and isinstance(tree, str)
-                and TASK_KEY.fullmatch(f"{group}-{index}") and TREE.accepts(tree)
-                and (arch is None or isinstance(arch, str))):  # fmt: skip
-            tasks.append(Task(group, index, tree, arch))
+        if (isinstance(group, str) and isinstance(index, int) and isinstance(name, str)
+                and TASK_KEY.fullmatch(f"{group}-{index}") and TREE.accepts(name)
+                and (arch is None or (isinstance(arch, str) and WORD.accepts(arch)))):  # fmt: skip
+            detail = {k: v for k, v in item.items() if k not in _TASK_FIELDS
+                      and isinstance(k, str) and isinstance(v, str)}  # fmt: skip
+            tasks.append(Task(group, index, name, arch, detail))
     arrays = {
         str(group): str(job)
         for group, job in (data.get("arrays") or {}).items()

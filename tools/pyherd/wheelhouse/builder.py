@@ -69,9 +69,22 @@ class _Deferred:
 
 
 class Builder:
-    def __init__(self, plan: BuildPlan, work: Path, *, dry_run: bool, progress: Progress):
+    def __init__(
+        self,
+        plan: BuildPlan,
+        work: Path,
+        *,
+        dry_run: bool,
+        progress: Progress,
+        publish_to: Path | None = None,
+        logs: Path | None = None,
+    ):
+        """publish_to: publish into <publish_to>/<arch>/ instead of the wheelhouse (a Slurm
+        task's staging area); logs: where build logs go (default <work>/logs)."""
         self.plan = plan
         self.work = work
+        self.publish_to = publish_to
+        self.logs = logs or work / "logs"
         self.dry_run = dry_run
         self.progress = progress
         self.sources = Sources(plan.sources)
@@ -88,11 +101,12 @@ class Builder:
         self._venv_locks: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
         self._deferred: list[_Deferred] = []
         self.published = 0
+        self.order: list[Wanted] = []  # what the run was asked for, then what that needed
 
     def run(self, jobs: int) -> list[BuildOutcome]:
         """Every (requirement, Python) outcome: the requirement list's in its order, then
         the dependencies it needed, in the order they were found."""
-        order: list[Wanted] = list(self.plan.wanted)
+        order = self.order = list(self.plan.wanted)
         seen = {wanted.project for wanted in order}
         groups: dict[int, list[BuildOutcome]] = {}
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -191,7 +205,7 @@ class Builder:
         if self.dry_run:
             out.result, out.detail = "would build", f"from {cand.filename}"
             return
-        log = self.work / join("logs", f"{project}-{python.short}.log")
+        log = self.logs / join(f"{project}-{python.short}.log")
         log.parent.mkdir(parents=True, exist_ok=True)
         self.progress.step(f"{req.name} {python.short}: building {version} from {cand.filename}")
         built = self._build(cand, python, project, log)
@@ -329,19 +343,12 @@ class Builder:
     def _refuse_overwrite(self, staged: Path, arch: str) -> None:
         target = self.plan.layout.arch(arch) / staged.name
         if target.exists() and target.read_bytes() != staged.read_bytes():
-            raise BuildFailed(
-                f"{target} is already published and differs from this build; "
-                "pyherd never replaces a published wheel (remove it by hand to rebuild)"
-            )
+            raise BuildFailed(differs(target))
 
     def _publish(self, out: BuildOutcome, staged: Path, arch: str) -> None:
-        directory = self.plan.layout.arch(arch)
-        directory.mkdir(parents=True, exist_ok=True)
-        target = directory / staged.name
+        directory = self.publish_to / arch if self.publish_to else self.plan.layout.arch(arch)
         os.chmod(staged, 0o644)
-        try:
-            os.link(staged, target)  # atomic, and never replaces an existing file
-        except FileExistsError:
+        if not link_wheel(staged, directory):
             self._refuse_overwrite(staged, arch)
             out.result, out.detail = "skipped", f"already published: {arch}/{staged.name}"
             return
@@ -369,6 +376,22 @@ class Builder:
 
     def _constraints(self) -> list[str]:
         return ["--constraint", str(self.plan.constraints)] if self.plan.constraints else []
+
+
+def link_wheel(staged: Path, directory: Path) -> bool:
+    """Publish `staged` into `directory` by hard link: atomic, and never replacing a file.
+    False when a file of its name is already there (the caller compares them)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(staged, directory / staged.name, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    return True
+
+
+def differs(target: Path) -> str:
+    return (f"{target} is already published and differs from this build; "
+            "pyherd never replaces a published wheel (remove it by hand to rebuild)")  # fmt: skip
 
 
 def _marker_env(python: Interpreter) -> dict[str, str]:
@@ -412,3 +435,18 @@ def build(
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return outcomes
+
+
+def build_staged(plan: BuildPlan, stage: Path, logs: Path) -> list[BuildOutcome]:
+    """One Slurm task's build: as `build`, but what passes its test is published into
+    <stage>/wheels/<arch>/ for the submission's publish job to link into the wheelhouse. No build
+    lock: the tasks of a submission run side by side, each in its own staging area."""
+    stage.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=stage))
+    try:
+        builder = Builder(plan, work, dry_run=False, progress=Progress(),
+                          publish_to=stage / "wheels", logs=logs)  # fmt: skip
+        return builder.run(1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
