@@ -48,6 +48,8 @@ def test_many_modules_per_tool_shell_find_each_seeded_finding_and_no_other(tmp_p
     lines += [
         f"  m{k:03d}: {{versions: ['1.0', '2.0'], prefix: /opt/m{k:03d}}}" for k in range(120)
     ]
+    # in a batch of its own, away from what it loads: its batch's view must hold m000 too
+    lines.append("  uses: {versions: ['1.0'], prefix: /opt/uses, requires: [m000/2.0]}")
     sites = make_sites(tmp_path, big="\n".join(lines) + "\n")
     seeded = ["m007/2.0", "m107/1.0", "m063/1.0"]
     override_footer(

