@@ -242,3 +242,18 @@ def test_hostile_placements_are_refused_before_anything_is_written(
     assert done.returncode == 2, done.stderr
     assert f": {where}" in done.stderr.splitlines()[0]
     assert not (tmp_path / "jobs").exists() and not (tmp_path / "root").exists()
+
+
+def test_without_slurm_the_same_plan_runs_here_and_a_failure_keeps_to_its_tree(tmp_path, channel):
+    """`pyherd install --site S` (no tree): the tasks --slurm submits, built here in turn,
+    then the same publish step; the broken tree is reported and the other published."""
+    setup(tmp_path, channel, broken=True)
+    done = run_pyherd("install", "--site", "s", "--templates", str(TEMPLATES), cwd=tmp_path)
+    assert done.returncode == 1
+    rows = {line.split()[0]: line for line in done.stdout.splitlines()[1:]}
+    assert "published: generation 1 is current" in rows["plain"]
+    assert "failed: tree tuned env base: solving failed" in rows["tuned"]
+    assert "1 of 2 trees not published" in done.stderr
+    assert current(tmp_path, "plain") == "generations/1"
+    assert current(tmp_path, "tuned") is None
+    assert not (tmp_path / "jobs").exists()  # nothing of Slurm's

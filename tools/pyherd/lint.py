@@ -40,16 +40,16 @@ _TOOL_VARS = ("__LMOD", "_ModuleTable", "LMOD_", "__MODULES_", "MODULES_", "_LMF
 _TOOL_NAMES = {"LOADEDMODULES", "MODULEPATH", "MODULESHOME", "_", "SHLVL", "PWD", "OLDPWD"}
 
 _SNAP = 'snap() { env -0 > "$1.env"; alias -p > "$1.alias"; declare -F > "$1.func"; }\n'
-# one module, in a subshell of the batch's shell: what it loads is gone when it ends
+# one module, in a subshell of the batch's shell: what it loads is gone when it ends; its
+# "before" is the batch shell's, taken once, unless it loads its compiler (and MPI) first
 _ONE = """(
 {first}
-snap {dir}/before
 module load {name} || {{ echo "LOAD FAILED" >&2; exit 10; }}
 module unload {name} || {{ echo "UNLOAD FAILED" >&2; exit 11; }}
 snap {dir}/after
 ) 2> {dir}/stderr; echo $? > {dir}/status
 """
-BATCH = 40  # modules per tool shell at most; batches run on every core
+BATCH = 20  # modules per tool shell at most; batches run on every core
 FAST_FROM = 100  # modules: from here the tool's fast path (a spider cache) pays for itself
 
 
@@ -181,8 +181,10 @@ def load_unload_all(
     progress = Progress()
     done = 0
 
-    def run_batch(batch: list[int]) -> None:
-        script = _SNAP + "".join(_one(specs[i], workdir / str(i)) for i in batch)
+    def run_batch(batch: list[int]) -> list[Finding]:
+        shared = workdir / f"batch-{batch[0]}"
+        script = _SNAP + f"snap {shlex.quote(str(shared))}\n"
+        script += "".join(_one(specs[i], workdir / str(i)) for i in batch)
         for i in batch:
             (workdir / str(i)).mkdir(parents=True, exist_ok=True)
         path = modulepath
@@ -191,16 +193,23 @@ def load_unload_all(
         # a batch that does not finish in time: its modules with no status are findings
         with contextlib.suppress(subprocess.TimeoutExpired):
             runner.run(script, path, env, timeout=60 + 10 * len(batch))
+        return [
+            finding
+            for i in batch
+            for finding in _judge(
+                f"{specs[i].full_name} ({runner.kind})",
+                workdir / str(i),
+                workdir / str(i) / "before" if specs[i].after else shared,
+            )
+        ]
 
+    findings: list[Finding] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lint") as pool:
-        for batch, _ in zip(batches, pool.map(run_batch, batches), strict=True):
+        for batch, found in zip(batches, pool.map(run_batch, batches), strict=True):
+            findings += found
             done += len(batch)
             progress.step(f"lint {label}: {done}/{len(specs)} modules loaded and unloaded")
-    return [
-        finding
-        for i, spec in enumerate(specs)
-        for finding in _judge(f"{spec.full_name} ({runner.kind})", workdir / str(i))
-    ]
+    return findings
 
 
 def _external_paths(site: Site, given: tuple[Path, ...]) -> tuple[list[Path], set[str]]:
@@ -263,15 +272,17 @@ def _unchecked(site: Site, missing: list[str]) -> str:
 def _one(spec: ModuleSpec, snap: Path) -> str:
     """One module's load and unload; a hierarchy's compiler (and MPI) are loaded first."""
     first = " ".join(shlex.quote(n) for n in spec.after)
-    prelude = f'module load {first} || {{ echo "LOAD FAILED: {first}" >&2; exit 10; }}'
-    return _ONE.format(
-        dir=shlex.quote(str(snap)), name=shlex.quote(spec.full_name), first=prelude if first else ""
+    where = shlex.quote(str(snap))
+    prelude = (
+        f'module load {first} || {{ echo "LOAD FAILED: {first}" >&2; exit 10; }}\n'
+        f"snap {where}/before"
     )
+    return _ONE.format(dir=where, name=shlex.quote(spec.full_name), first=prelude if first else "")
 
 
-def _judge(label: str, snap: Path) -> list[Finding]:
+def _judge(label: str, snap: Path, before_at: Path) -> list[Finding]:
     """What one module's snapshots say: a failed load or unload, an error the tool
-    reported, or what its unload left behind."""
+    reported, or what its unload left behind (against the snapshot `before_at`)."""
     status = snap / "status"
     stderr = (snap / "stderr").read_text(errors="replace") if (snap / "stderr").is_file() else ""
     code = status.read_text().strip() if status.is_file() else ""
@@ -282,7 +293,7 @@ def _judge(label: str, snap: Path) -> list[Finding]:
     if "error" in stderr.lower():
         return [Finding(label, f"the tool reported an error: {stderr.strip()[-800:]}")]
     findings = []
-    before, after = _env(snap / "before.env"), _env(snap / "after.env")
+    before, after = _env(before_at.with_name(before_at.name + ".env")), _env(snap / "after.env")
     for key in sorted(set(before) | set(after)):
         if before.get(key) != after.get(key):
             findings.append(
@@ -292,7 +303,7 @@ def _judge(label: str, snap: Path) -> list[Finding]:
             )
     for kind in ("alias", "func"):
         extra = set((snap / f"after.{kind}").read_text().splitlines()) - set(
-            (snap / f"before.{kind}").read_text().splitlines()
+            before_at.with_name(f"{before_at.name}.{kind}").read_text().splitlines()
         )
         findings.extend(Finding(label, f"unload left {line}") for line in sorted(extra))
     return findings

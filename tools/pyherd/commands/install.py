@@ -22,7 +22,10 @@ from pyherd.table import aligned
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "tree", nargs="?", help="the tree's name under conda.trees (with --slurm: default all)"
+        "tree",
+        nargs="?",
+        help="the tree's name under conda.trees (default: every tree, each "
+        "built in turn, then each built one made current, as --slurm does on the cluster)",
     )
     options.site(parser, "the site whose tree it is")
     options.dry_run(
@@ -50,8 +53,30 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     if args.slurm or args.slurm_task or args.slurm_publish:
         return _slurm(args, paths)
     if args.tree is None:
-        raise ConfigError("name the tree to install (or --slurm to submit every tree)")
+        return _every_tree(args, paths)
     return _here(args, paths)
+
+
+def _every_tree(args: argparse.Namespace, paths: Paths) -> int:
+    """Every tree of the site, here: the plan `--slurm` submits, run without Slurm."""
+    from pyherd.project import load_one
+    from pyherd.slurm import install as tasks
+
+    item = load_one(paths, args.site)
+    trees = [plan.tree for plan in item.trees]
+    if not trees:
+        raise ConfigError(f"{item.site.file}: the site declares no conda trees")
+    if args.dry_run:
+        for tree in trees:
+            args.tree = tree
+            _here(args, paths)
+        return 0
+    rows = tasks.run_here(paths, item, trees, args.allow_world_writable)
+    print(aligned(("tree", "result"), rows))
+    failed = [row for row in rows if not row[1].startswith("published")]
+    if failed:
+        raise JobFailed(f"{len(failed)} of {len(rows)} trees not published")
+    return 0
 
 
 def _slurm(args: argparse.Namespace, paths: Paths) -> int:

@@ -6,17 +6,24 @@ The tasks run the same install as `pyherd install TREE` does on one machine, sto
 before the swap (the generation is ready beside `current`); the publish job swaps each
 under the tree's lock. A tree already in flight (queued, running, or built and not yet
 published) is skipped when the site is submitted again.
+
+Without Slurm (`pyherd install --site S`, every tree), the same plan runs here: each
+task's build in turn, then the same publish step for what was built.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyherd.errors import PyherdError, printable
 from pyherd.project import Loaded, Paths
 from pyherd.slurm import batch, jobs
 from pyherd.slurm.jobs import PUBLISHED, Task
+
+if TYPE_CHECKING:
+    from pyherd.conda.install import Installed
 
 DEFAULT_GROUP = "default"
 
@@ -50,23 +57,68 @@ def submit(paths: Paths, item: Loaded, trees: list[str], *, dry_run: bool) -> li
     return lines + batch.submitted_lines(item, where, record, tasks)
 
 
+def build_tree(
+    paths: Paths, item: Loaded, tree: str, allow_world_writable: bool = False
+) -> Installed:
+    """A task's work: build and check the tree's next generation, ready beside `current`
+    (inside a conda engine session)."""
+    from pyherd.conda.install import install
+    from pyherd.render import render_condarc
+
+    plan_ = item.tree(tree)  # a tree the site declares
+    condarc = render_condarc(item.site, plan_, paths.templates)
+    return install(plan_, condarc, publish=False, allow_world_writable=allow_world_writable)
+
+
+def publish_tree(item: Loaded, tree: str, generation: int) -> str:
+    """The publish step: make a ready generation current; what happened, in a line."""
+    from pyherd.conda.install import publish_staged
+
+    try:
+        previous, _ = publish_staged(item.tree(tree), generation)
+    except PyherdError as exc:
+        return f"failed: {printable(str(exc))}"
+    was = f" (was {previous})" if previous is not None else ""
+    return f"published: generation {generation} is current{was}"
+
+
+def run_here(
+    paths: Paths, item: Loaded, trees: list[str], allow_world_writable: bool = False
+) -> list[tuple[str, str]]:
+    """The plan without Slurm: each task's build here in turn (one failing does not stop
+    the others), then the publish step for each tree that was built; (tree, result)."""
+    from pyherd.conda.engine import session
+
+    built: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    with session():
+        for task in plan(item, trees):
+            try:
+                built[task.name] = build_tree(
+                    paths, item, task.name, allow_world_writable
+                ).generation
+            except PyherdError as exc:
+                failed[task.name] = f"failed: {printable(str(exc))}"
+    return [
+        (tree, failed[tree] if tree in failed else publish_tree(item, tree, built[tree]))
+        for tree in trees
+    ]
+
+
 def run_task(paths: Paths, item: Loaded, key: str, where: Path) -> int:
     """One array task: build and check the tree's next generation, not yet current, and
     say so in the submission's task file."""
     from pyherd.conda.engine import session
-    from pyherd.conda.install import install
-    from pyherd.render import render_condarc
 
     task = batch.task_of(item, where, key, "install")
     tree = task.name
-    plan_ = item.tree(tree)  # a tree the site declares
+    item.tree(tree)  # a tree the site declares
     started = time.time()
     base = {"tree": tree, "started": started}
     jobs.set_task_state(where, key, state="running", **base)
     try:
         with session():
-            condarc = render_condarc(item.site, plan_, paths.templates)
-            done = install(plan_, condarc, publish=False)
+            done = build_tree(paths, item, tree)
     except PyherdError as exc:
         jobs.set_task_state(where, key, state="failed", reason=printable(str(exc)), **base)
         raise
@@ -79,8 +131,6 @@ def run_task(paths: Paths, item: Loaded, key: str, where: Path) -> int:
 
 def publish(item: Loaded, where: Path) -> list[tuple[str, str, str, str]]:
     """Make current what each task built; (tree, task, result, log) per task."""
-    from pyherd.conda.install import publish_staged
-
     batch.check_submission(item, where)
     tasks, arrays, _ = jobs.read_tasks(where)
     rows: list[tuple[str, str, str, str]] = []
@@ -94,13 +144,7 @@ def publish(item: Loaded, where: Path) -> list[tuple[str, str, str, str]]:
         elif state["state"] != "built" or not isinstance(state.get("generation"), int):
             outcome = f"failed: {printable(str(state.get('reason', state['state'])))}"
         else:
-            try:
-                previous, _ = publish_staged(item.tree(task.name), state["generation"])
-            except PyherdError as exc:
-                outcome = f"failed: {printable(str(exc))}"
-            else:
-                was = f" (was {previous})" if previous is not None else ""
-                outcome = f"published: generation {state['generation']} is current{was}"
+            outcome = publish_tree(item, task.name, state["generation"])
         rows.append((task.name, job, outcome, log))
         result[task.name] = {"job": job, "result": outcome, "log": log}
     jobs.write_json(where / PUBLISHED, {"published": time.time(), "results": result})
