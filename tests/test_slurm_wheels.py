@@ -274,3 +274,13 @@ def test_the_node_side_options_accept_only_this_sites_submissions(tmp_path):
         assert done.returncode == 2, done.stderr
         assert "not a submission of site w" in done.stderr
     assert sorted(p.name for p in victim.rglob("*")) == ["submission.json", "tasks"]
+
+
+def test_a_wheels_submission_is_not_taken_for_a_tree_install(tmp_path):
+    make_sdist(tmp_path / "src", "purepkg", "1.0")
+    setup(tmp_path, "purepkg\n")
+    outcome = {"project": "purepkg", "python": SHORT, "result": "built", "detail": "", "log": ""}
+    where = fake_submission(tmp_path, outcome)
+    done = pyherd(tmp_path, None, "install", "--slurm-publish", str(where))
+    assert done.returncode == 2, done.stderr
+    assert "not a submission of `pyherd install`" in done.stderr

@@ -7,7 +7,8 @@ to generic/, compiled ones to the build arch), then index. The run closes over
 dependencies: what a wheel needs (Requires-Dist) is built too, unless the
 wheelhouse already holds a version it accepts. What is already built is skipped
 without building; one package failing does not stop the others, and the summary
-table names it (exit 1).
+table names it (exit 1). With --slurm, each (package, Python) to build is a task of a
+Slurm job array, and a job after them publishes and indexes what was built.
 
 index: read every wheel under <root>/<arch>/ that is new since the last run
 (checking it is a readable wheel whose METADATA agrees with its file name),

@@ -103,9 +103,7 @@ def dry_run(paths: Paths, item: Loaded, kind: str, tasks: list[Task]) -> list[st
     return lines
 
 
-def submit(
-    paths: Paths, item: Loaded, kind: str, tasks: list[Task], extra: dict[str, Any] | None = None
-) -> tuple[Path, dict[str, Any]]:
+def submit(paths: Paths, item: Loaded, kind: str, tasks: list[Task]) -> tuple[Path, dict[str, Any]]:
     """Write the submission and sbatch its arrays, then the publish job after them; the
     submission's directory and record. Nothing half-submitted stays queued."""
     slurm = settings(item)
@@ -120,7 +118,6 @@ def submit(
         "tasks": [_task_record(t) for t in tasks],
         "arrays": {},
         "publish": "",
-        **(extra or {}),
     }
     jobs.write_json(where / SUBMISSION, record)
     submitted: list[str] = []
@@ -159,9 +156,7 @@ def submitted_lines(
 
 def task_of(item: Loaded, where: Path, key: str, kind: str) -> Task:
     """The task `key` of the submission `where`, which must be this site's, of this kind."""
-    check_submission(item, where)
-    if jobs.kind(where) != kind:
-        raise ConfigError(f"{where}: not a submission of `pyherd {KINDS[kind][0]}`")
+    check_submission(item, where, kind)
     tasks, _, _ = jobs.read_tasks(where)
     found = next((task for task in tasks if task.key == key), None)
     if found is None:
@@ -169,12 +164,15 @@ def task_of(item: Loaded, where: Path, key: str, kind: str) -> Task:
     return found
 
 
-def check_submission(item: Loaded, where: Path) -> None:
-    """`where` is one of this site's submissions (never a path a task was handed)."""
+def check_submission(item: Loaded, where: Path, kind: str) -> None:
+    """`where` is one of this site's submissions of this kind (never a path a task was
+    handed)."""
     slurm = settings(item)
     top = jobs.site_dir(slurm.state_dir, item.site.name).resolve()
     if where.resolve().parent != top or not (where / SUBMISSION).is_file():
         raise ConfigError(f"{where}: not a submission of site {item.site.name} (under {top})")
+    if jobs.kind(where) != kind:
+        raise ConfigError(f"{where}: not a submission of `pyherd {KINDS[kind][0]}`")
 
 
 def log_of(where: Path, task: Task) -> str:

@@ -131,7 +131,7 @@ def run_task(paths: Paths, item: Loaded, key: str, where: Path) -> int:
 
 def publish(item: Loaded, where: Path) -> list[tuple[str, str, str, str]]:
     """Make current what each task built; (tree, task, result, log) per task."""
-    batch.check_submission(item, where)
+    batch.check_submission(item, where, "install")
     tasks, arrays, _ = jobs.read_tasks(where)
     rows: list[tuple[str, str, str, str]] = []
     result: dict[str, dict[str, str]] = {}

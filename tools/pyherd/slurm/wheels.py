@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pyherd.errors import ConfigError, JobFailed, Locked, PyherdError, printable
+from pyherd.errors import JobFailed, Locked, PyherdError, printable
 from pyherd.layout import join
 from pyherd.progress import Progress
 from pyherd.project import Loaded, Paths
@@ -145,9 +145,7 @@ def publish(paths: Paths, item: Loaded, where: Path) -> list[Row]:
     """Link what each task built into the wheelhouse, then index; a row per wheel."""
     from pyherd.wheelhouse.jobs import index_site
 
-    batch.check_submission(item, where)
-    if jobs.kind(where) != "wheels":
-        raise ConfigError(f"{where}: not a submission of `pyherd wheels build`")
+    batch.check_submission(item, where, "wheels")
     tasks, arrays, _ = jobs.read_tasks(where)
     rows: list[Row] = []
     results: dict[str, dict[str, str]] = {}
