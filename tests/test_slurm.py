@@ -104,7 +104,7 @@ def test_every_tree_is_built_as_a_task_and_published_once_all_are_done(tmp_path,
     lines = {line.split()[1]: line for line in shown.stdout.splitlines()[1:]}
     assert "published: generation 1 is current" in lines["plain"]
     assert "published: generation 1 is current" in lines["tuned"]
-    assert "done" in lines["(publish)"]
+    assert "done" in lines["(publish)"] and "not published" not in lines["(publish)"]
 
 
 def test_a_failed_task_is_reported_with_its_log_and_the_others_publish(tmp_path, cluster, channel):
@@ -121,6 +121,7 @@ def test_a_failed_task_is_reported_with_its_log_and_the_others_publish(tmp_path,
     assert log.is_file() and "solving failed" in log.read_text()
     publish_log = (where / "logs/publish.log").read_text()
     assert "1 of 2 trees not published" in publish_log
+    assert "done, 1 not published" in next(x for x in shown.splitlines() if "(publish)" in x)
 
 
 def test_resubmitting_skips_a_tree_in_flight_and_a_cancel_publishes_nothing(

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
 
 def _rows(submission: Path) -> list[tuple[str, ...]]:
     tasks, arrays, publish = jobs.read_tasks(submission)
-    published = (jobs.read_json(submission / jobs.PUBLISHED) or {}).get("results", {})
+    record = jobs.read_json(submission / jobs.PUBLISHED) or {}
+    published = record.get("results", {})
     queue = jobs.submission_queue(arrays, publish)
     rows = []
     for task in tasks:
@@ -63,7 +64,12 @@ def _rows(submission: Path) -> list[tuple[str, ...]]:
             shown = jobs.task_queued(queue, arrays, task) or "not run (cancelled or lost)"
         rows.append((submission.name, task.name, name, printable(str(shown)), log))
     if publish:
-        state = "done" if published else queue.get(publish, "not run (cancelled or lost)")
+        failed = record.get("failed")
+        state = queue.get(publish, "not run (cancelled or lost)")
+        if record:
+            state = "done"
+            if isinstance(failed, int) and failed:
+                state += f", {failed} not published"
         rows.append((submission.name, "(publish)", publish, state,
                      str(submission / "logs" / "publish.log")))  # fmt: skip
     return rows

@@ -147,5 +147,8 @@ def publish(item: Loaded, where: Path) -> list[tuple[str, str, str, str]]:
             outcome = publish_tree(item, task.name, state["generation"])
         rows.append((task.name, job, outcome, log))
         result[task.name] = {"job": job, "result": outcome, "log": log}
-    jobs.write_json(where / PUBLISHED, {"published": time.time(), "results": result})
+    failed = sum(not row[2].startswith("published") for row in rows)
+    jobs.write_json(
+        where / PUBLISHED, {"published": time.time(), "results": result, "failed": failed}
+    )
     return rows

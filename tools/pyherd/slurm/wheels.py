@@ -167,7 +167,10 @@ def publish(paths: Paths, item: Loaded, where: Path) -> list[Row]:
             rows.append(("(index)", "", "", f"indexed: {done.wheels} wheels", ""))
     if plan_ is not None:
         shutil.rmtree(plan_.layout.build / "slurm" / where.resolve().name, ignore_errors=True)
-    jobs.write_json(where / PUBLISHED, {"published": time.time(), "results": results})
+    failed = sum(row[3].startswith("failed") for row in rows)
+    jobs.write_json(
+        where / PUBLISHED, {"published": time.time(), "results": results, "failed": failed}
+    )
     return rows
 
 
