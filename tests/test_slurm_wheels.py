@@ -284,3 +284,54 @@ def test_a_wheels_submission_is_not_taken_for_a_tree_install(tmp_path):
     done = pyherd(tmp_path, None, "install", "--slurm-publish", str(where))
     assert done.returncode == 2, done.stderr
     assert "not a submission of `pyherd install`" in done.stderr
+
+
+def rezip(source: Path, target: Path, *, change: str = "", mode: int | None = None) -> None:
+    """`source` zipped again with other timestamps (as a second build of the same sdist
+    is), one member's text changed, or the module's mode changed."""
+    import zipfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            again = zipfile.ZipInfo(info.filename, date_time=(2030, 1, 2, 3, 4, 6))
+            again.external_attr = info.external_attr
+            if mode is not None and info.filename.endswith(".py"):
+                again.external_attr = mode << 16
+            if change and info.filename.endswith("__init__.py"):
+                data += change.encode()
+            new.writestr(again, data)
+
+
+@pytest.mark.parametrize(
+    ("change", "mode", "result"),
+    [
+        ("", None, "skipped: already published: generic/"),
+        ("# another build\n", None, "failed: "),
+        ("", 0o755, "failed: "),
+    ],
+)
+def test_a_wheel_already_published_is_kept_and_a_rebuild_is_judged_by_its_contents(
+    tmp_path, change, mode, result
+):
+    """Another submission (another arch) built the same pure wheel: the same files are
+    the same wheel, whatever the zip's timestamps; different files are never published."""
+    from wheelfactory import make_wheel
+
+    setup(tmp_path, "purepkg\n")
+    published = make_wheel(tmp_path / "wh/generic", "purepkg", "1.0+site")
+    before = published.read_bytes()
+    name = published.name
+    outcome = {"project": "purepkg", "python": SHORT, "result": "built",
+               "detail": f"generic/{name}", "log": "/x"}  # fmt: skip
+    where = fake_submission(tmp_path, outcome)
+    staged = tmp_path / f"wh/.build/slurm/{where.name}/x86-64-v3-0/wheels/generic/{name}"
+    rezip(published, staged, change=change, mode=mode)
+    assert staged.read_bytes() != before
+    done = pyherd(tmp_path, None, "wheels", "build", "--slurm-publish", str(where))
+    assert result in done.stdout
+    assert done.returncode == (0 if result.startswith("skipped") else 1), done.stderr
+    if result.startswith("failed"):
+        assert "is already published and differs from this build" in done.stdout
+    assert published.read_bytes() == before  # never replaced

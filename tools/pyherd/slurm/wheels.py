@@ -210,7 +210,7 @@ def _valid(outcome: object) -> bool:
 
 def _link(plan: BuildPlan, stage: Path, detail: str, key: str, claimed: dict[str, str]) -> str:
     """Publish one staged wheel (detail: arch/file) into the wheelhouse."""
-    from pyherd.wheelhouse.builder import differs, link_wheel
+    from pyherd.wheelhouse.builder import differs, link_wheel, same_wheel
     from pyherd.wheelhouse.catalog import BadWheelName, from_filename
 
     arch, _, name = detail.partition("/")
@@ -230,7 +230,7 @@ def _link(plan: BuildPlan, stage: Path, detail: str, key: str, claimed: dict[str
         target = plan.layout.arch(arch) / name
         if detail in claimed:
             return f"skipped: task {claimed[detail]} built {name} too; its wheel was kept"
-        if target.read_bytes() == staged.read_bytes():
+        if same_wheel(staged, target):
             return f"skipped: already published: {detail}"
         return f"failed: {differs(target)}"
     except OSError as exc:

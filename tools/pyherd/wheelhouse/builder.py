@@ -42,7 +42,7 @@ from pyherd.wheelhouse.plan import BuildPlan, Interpreter, Wanted
 from pyherd.wheelhouse.retag import RetagError, add_local_tag, tagged_version
 from pyherd.wheelhouse.sources import Candidate, SourceError, Sources, fetch
 from pyherd.wheelhouse.steps import BuildFailed, run, top_level
-from pyherd.wheelhouse.wheelfile import requires_dist
+from pyherd.wheelhouse.wheelfile import requires_dist, same_contents
 
 
 @dataclass
@@ -342,7 +342,7 @@ class Builder:
 
     def _refuse_overwrite(self, staged: Path, arch: str) -> None:
         target = self.plan.layout.arch(arch) / staged.name
-        if target.exists() and target.read_bytes() != staged.read_bytes():
+        if target.exists() and not same_wheel(staged, target):
             raise BuildFailed(differs(target))
 
     def _publish(self, out: BuildOutcome, staged: Path, arch: str) -> None:
@@ -387,6 +387,11 @@ def link_wheel(staged: Path, directory: Path) -> bool:
     except FileExistsError:
         return False
     return True
+
+
+def same_wheel(staged: Path, published: Path) -> bool:
+    """The published file is this build: the same bytes, or the same files in its zip."""
+    return published.read_bytes() == staged.read_bytes() or same_contents(staged, published)
 
 
 def differs(target: Path) -> str:

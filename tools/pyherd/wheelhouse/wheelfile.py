@@ -69,6 +69,40 @@ def read_wheel(path: Path, arch: str) -> Row:
     )
 
 
+def same_contents(a: Path, b: Path) -> bool:
+    """Whether two wheels hold the same files, modes and bytes. Two builds of one sdist
+    differ in the zip's timestamps, so their files differ while their contents do not.
+    False when either is not a readable regular zip."""
+    try:
+        with (
+            _open_regular(a) as fa,
+            _open_regular(b) as fb,
+            zipfile.ZipFile(fa) as za,
+            zipfile.ZipFile(fb) as zb,
+        ):
+            ours = {i.filename: i for i in za.infolist()}
+            theirs = {i.filename: i for i in zb.infolist()}
+            if ours.keys() != theirs.keys() or any(
+                (i.file_size, i.external_attr >> 16)
+                != (theirs[n].file_size, theirs[n].external_attr >> 16)
+                for n, i in ours.items()
+            ):
+                return False
+            return all(_same_member(za, zb, name) for name in sorted(ours))
+    except (BadWheel, OSError, zipfile.BadZipFile, EOFError, RuntimeError):
+        return False
+
+
+def _same_member(za: zipfile.ZipFile, zb: zipfile.ZipFile, name: str) -> bool:
+    with za.open(name) as one, zb.open(name) as other:
+        while True:
+            block = one.read(1 << 20)
+            if block != other.read(len(block) or 1):
+                return False
+            if not block:
+                return True
+
+
 def _open_regular(path: Path) -> BinaryIO:
     """The wheel file, opened without following a link or blocking on a FIFO; BadWheel
     unless it is a regular file."""
