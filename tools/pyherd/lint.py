@@ -50,7 +50,7 @@ snap {dir}/after
 ) 2> {dir}/stderr; echo $? > {dir}/status
 """
 BATCH = 20  # modules per tool shell at most; batches run on every core
-FAST_FROM = 100  # modules: from here the tool's fast path (a spider cache) pays for itself
+FAST_FROM = 100  # modules: from here a view per batch (a hierarchy: the tool cache) pays off
 
 
 @dataclass(frozen=True)
