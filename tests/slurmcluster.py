@@ -8,6 +8,7 @@ is stopped by the PID in its pid file.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -116,3 +117,15 @@ class SlurmCluster:
                 time.sleep(0.05)
             else:
                 os.kill(pid, signal.SIGKILL)
+
+
+def only_submission(site_dir: Path) -> Path:
+    """The one submission under <slurm.state_dir>/<site>/."""
+    (found,) = sorted(site_dir.iterdir())
+    return found
+
+
+def jobs_of(where: Path) -> list[str]:
+    """A submission's array jobs and its publish job, as sbatch answered."""
+    record = json.loads((where / "submission.json").read_text())
+    return [*record["arrays"].values(), record["publish"]]

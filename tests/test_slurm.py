@@ -7,7 +7,6 @@ makes current what was built; a failed or cancelled task publishes nothing and s
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,7 +16,11 @@ import pytest
 
 from condachannel import Channel
 from conftest import TEMPLATES, run_pyherd
-from slurmcluster import SlurmCluster  # the `cluster` fixture is in conftest
+from slurmcluster import (  # the `cluster` fixture is in conftest
+    SlurmCluster,
+    jobs_of,
+    only_submission,
+)
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("slurmctld"),
@@ -68,13 +71,7 @@ def pyherd(tmp_path: Path, cluster: SlurmCluster, *args: str):
 
 
 def submission(tmp_path: Path) -> Path:
-    (found,) = sorted((tmp_path / "jobs/s").iterdir())
-    return found
-
-
-def jobs_of(where: Path) -> list[str]:
-    record = json.loads((where / "submission.json").read_text())
-    return [*record["arrays"].values(), record["publish"]]
+    return only_submission(tmp_path / "jobs/s")
 
 
 def setup(tmp_path: Path, channel: Channel, **kw) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import run_pyherd
 from sdistfactory import make_sdist
-from slurmcluster import SlurmCluster
+from slurmcluster import SlurmCluster, jobs_of, only_submission
 from wheelbuild import build_site, machine_pythons, setuptools_wheel
 
 pytestmark = pytest.mark.skipif(
@@ -52,13 +52,7 @@ def pyherd(tmp: Path, cluster: SlurmCluster | None, *args: str):
 
 
 def submission(tmp: Path) -> Path:
-    (found,) = sorted((tmp / "jobs/w").iterdir())
-    return found
-
-
-def jobs_of(where: Path) -> list[str]:
-    record = json.loads((where / "submission.json").read_text())
-    return [*record["arrays"].values(), record["publish"]]
+    return only_submission(tmp / "jobs/w")
 
 
 def wheels(root: Path) -> list[str]:
